@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Vidiff.Cli.Commands;
+
+Vidiff.Runtime.NativeRuntime.EnsureLoaded();
+var root = new RootCommand("Vidiff: structure- and content-guided video diffusion (Gen-1) in C#.")
+{
+    InfoCommand.Create(),
+};
+return root.Parse(args).Invoke();
