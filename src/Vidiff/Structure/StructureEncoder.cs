@@ -37,40 +37,41 @@ public static class StructureEncoder
     }
 
     /// <summary>
-    /// The information-obscuring process (paper §3): t_s = 0 is the depth itself; level t_s ≥ 1 is a separable Gaussian
-    /// blur with σ = min(H, W) · 2^t_s / 512, so the width doubles per step and ends at a quarter of the image at T_s.
-    /// Why this operator rather than repeated downsample/bicubic-upsample: at 64 px seven halvings leave less than one
-    /// pixel, and bicubic overshoot can add high-frequency energy; a Gaussian's response exp(−σ²ω²/2) falls strictly
-    /// with σ at every frequency, so detail falls strictly with t_s at any size. σ ∝ image size makes a level remove the
-    /// same share of detail at every resolution. Reflect padding keeps borders from being pulled towards 0, which would
-    /// draw an edge whose energy grows with σ. Acts on [.., H, W].
+    /// The information-obscuring process (paper §3): t_s = 0 is the depth itself; level t_s ≥ 1 is a Gaussian blur with
+    /// σ = min(H, W) · 2^t_s / 512 pixels, so the width doubles per step and reaches a quarter of the image at T_s.
+    /// Why this operator: paper.md's repeated downsample/bicubic-upsample runs out of pixels at 64 px (seven halvings
+    /// leave half a pixel) and bicubic overshoot can add detail. A spatial kernel fails too: at σ = 0.2 px its taps round
+    /// to the identity in float32, and at σ = 16 px it must be cut to fit the reflect padding, and the cut edges ring.
+    /// So the blur is applied exactly, as gain exp(−σ²ω²/2) on the spectrum of the mirrored image (mirror boundaries:
+    /// zero padding would draw a dark frame whose edge energy grows with σ). That is diagonal in the cosine basis with
+    /// gains falling strictly in σ at every nonzero frequency, so detail falls strictly with t_s at any image size, and
+    /// the mean is kept. σ ∝ image size makes a level remove the same share of detail at every resolution. Acts on [.., H, W].
     /// </summary>
     public static Tensor Obscure(Tensor depth, int ts)
     {
         CheckLevel(ts);
         if (ts == 0) return depth.clone();
         using var scope = NewDisposeScope();
-        long height = depth.shape[^2], width = depth.shape[^1];
-        double sigma = Math.Min(height, width) * Math.Pow(2, ts) / 512;
-        var x = depth.reshape(-1, 1, height, width);
-        x = Blur(x, sigma, vertical: false);
-        x = Blur(x, sigma, vertical: true);
-        return x.reshape(depth.shape).MoveToOuterDisposeScope();
+        double sigma = Math.Min(depth.shape[^2], depth.shape[^1]) * Math.Pow(2, ts) / 512;
+        return Blur(Blur(depth, sigma, -1), sigma, -2).MoveToOuterDisposeScope();
     }
 
-    /// <summary>To latent size with area-weighted (antialiased) resampling, so fine depth detail averages out instead of aliasing.</summary>
+    /// <summary>
+    /// To latent size by area averaging (each latent cell is the mean of the depth pixels it covers, the latent
+    /// stride being the autoencoder's 8), so fine depth detail averages out instead of aliasing. [N, C, H, W].
+    /// </summary>
     public static Tensor ToLatent(Tensor depth, long h, long w) =>
-        F.interpolate(depth, [h, w], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        F.interpolate(depth, [h, w], mode: InterpolationMode.Area);
 
-    static Tensor Blur(Tensor x, double sigma, bool vertical)
+    static Tensor Blur(Tensor x, double sigma, long dim)
     {
-        long size = vertical ? x.shape[2] : x.shape[3];
-        long radius = Math.Min((long)Math.Ceiling(3 * sigma), size - 1);
-        var taps = Enumerable.Range((int)-radius, (int)(2 * radius + 1)).Select(i => Math.Exp(-i * i / (2 * sigma * sigma))).ToArray();
-        double sum = taps.Sum();
-        var kernel = tensor(taps.Select(v => v / sum).ToArray(), x.dtype, x.device);
-        var padded = F.pad(x, vertical ? new long[] { 0, 0, radius, radius } : new long[] { radius, radius, 0, 0 }, TorchSharp.PaddingModes.Reflect);
-        return F.conv2d(padded, vertical ? kernel.view(1, 1, -1, 1) : kernel.view(1, 1, 1, -1));
+        long n = x.shape[x.dim() + dim];
+        var mirrored = cat([x, x.flip(dim)], dim);
+        var omega = 2 * Math.PI * fft.rfftfreq(2 * n, dtype: float64);
+        var gain = (-0.5 * sigma * sigma * omega.square()).exp().to(x.dtype, x.device);
+        if (dim == -2) gain = gain.unsqueeze(-1);
+        var blurred = fft.irfft(fft.rfft(mirrored, dim: dim) * gain, 2 * n, dim: dim);
+        return blurred.narrow(dim, 0, n);
     }
 
     static void CheckLevel(int ts)
