@@ -13,7 +13,16 @@ public static class Guidance
     /// unconditional pass; ω = 0: only it; ω_t = 1: no per-frame pass; ω_t = 0: no conditional video pass), and the
     /// two video-model passes share one call, concatenated along the batch.
     /// </summary>
-    public static Denoiser Combine(VideoDenoiser model, Tensor content, Tensor unconditional, double contentScale, double temporalScale) => (zt, t) =>
+    public static Denoiser Combine(VideoDenoiser model, Tensor content, Tensor unconditional, double contentScale, double temporalScale)
+    {
+        long batch = unconditional.shape[0];
+        bool fits = unconditional.dim() == content.dim() && unconditional.shape.Skip(1).SequenceEqual(content.shape.Skip(1)) && (batch == 1 || batch == content.shape[0]);
+        if (!fits)
+            throw new ArgumentException($"The null or negative content must have the content's shape [{string.Join(", ", content.shape)}] (or batch 1), got [{string.Join(", ", unconditional.shape)}].", nameof(unconditional));
+        return (zt, t) => Guide(model, zt, t, content, unconditional, contentScale, temporalScale);
+    }
+
+    static Tensor Guide(VideoDenoiser model, Tensor zt, Tensor t, Tensor content, Tensor unconditional, double contentScale, double temporalScale)
     {
         using var scope = NewDisposeScope();
         bool needUnconditional = contentScale != 1, needConditional = contentScale != 0;
@@ -38,5 +47,5 @@ public static class Guidance
             : uncond is null ? conditional
             : ClassifierFreeGuidance.Apply(uncond, conditional, contentScale);
         return guided.MoveToOuterDisposeScope();
-    };
+    }
 }

@@ -87,4 +87,13 @@ public class GuidanceTests
         Assert.True(guided.allclose(2 * z - 0.1f));
         Assert.Equal([-0.1f, -0.1f], Assert.Single(model.Calls).Content);
     }
+
+    [Fact]
+    public void RejectsNullContentOfAnotherShape()
+    {
+        using var scope = NewDisposeScope();
+        var (_, _, content, _) = Inputs();
+        var error = Assert.Throws<ArgumentException>(() => Guidance.Combine(new FakeModel().Run, content, zeros(1, 3), 7.5, 1));
+        Assert.Contains("[2, 2]", error.Message);
+    }
 }
