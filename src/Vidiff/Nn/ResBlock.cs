@@ -20,10 +20,10 @@ public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
     /// <param name="timeDim">Width of the timestep embedding; 0 for none (the autoencoder).</param>
     public ResBlock(int inChannels, int outChannels, int groups, double eps, int timeDim = 0, bool temporal = false) : base(nameof(ResBlock))
     {
-        norm1 = GroupNorm(groups, inChannels, eps: eps);
+        norm1 = Norms.Group(groups, inChannels, eps: eps);
         conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
         if (timeDim > 0) time_emb_proj = Linear(timeDim, outChannels);
-        norm2 = GroupNorm(groups, outChannels, eps: eps);
+        norm2 = Norms.Group(groups, outChannels, eps: eps);
         conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels) conv_shortcut = Conv2d(inChannels, outChannels, 1);
         if (temporal)

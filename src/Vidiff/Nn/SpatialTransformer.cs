@@ -21,7 +21,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     {
         this.linearProjection = linearProjection;
         int inner = heads * headDim;
-        norm = GroupNorm(groups, channels, eps: 1e-6);
+        norm = Norms.Group(groups, channels, eps: 1e-6);
         proj_in = linearProjection ? Linear(channels, inner) : Conv2d(channels, inner, 1);
         transformer_blocks = new ModuleList<TransformerBlock>(
             Enumerable.Range(0, depth).Select(_ => new TransformerBlock(inner, heads, headDim, contextDim)).ToArray());

@@ -17,7 +17,7 @@ public sealed class TemporalAttention : Module<Tensor, int, Tensor>
 
     public TemporalAttention(int channels, int heads, int groups, int maxFrames) : base(nameof(TemporalAttention))
     {
-        norm = GroupNorm(groups, channels, eps: 1e-6);
+        norm = Norms.Group(groups, channels, eps: 1e-6);
         proj_in = Linear(channels, channels);
         frame_pos = Parameter(randn(maxFrames, channels) * 0.02);
         transformer_blocks = new ModuleList<TransformerBlock>(new TransformerBlock(channels, heads, channels / heads, null));

@@ -15,7 +15,7 @@ public sealed class TemporalConvolution : Module<Tensor, int, Tensor>
 
     public TemporalConvolution(int channels, int groups) : base(nameof(TemporalConvolution))
     {
-        norm = GroupNorm(groups, channels);
+        norm = Norms.Group(groups, channels);
         conv = Conv1d(channels, channels, 3, padding: 1);
         using (no_grad())
         {

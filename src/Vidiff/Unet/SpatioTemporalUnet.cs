@@ -43,7 +43,7 @@ public sealed class SpatioTemporalUnet : Module
             return new UpBlock(config, ch[Math.Max(level - 1, 0)], ch[level], ch[Math.Min(level + 1, levels - 1)],
                 config.Transformers[level], upsample: level > 0);
         }).ToArray());
-        conv_norm_out = GroupNorm(config.NormGroups, ch[0]);
+        conv_norm_out = Norms.Group(config.NormGroups, ch[0]);
         conv_out = Conv2d(ch[0], config.OutChannels, 3, padding: 1);
         RegisterComponents();
     }
