@@ -140,6 +140,22 @@ public class AutoencoderKLTests
     }
 
     [Fact]
+    public void Bfloat16IsCloseToFloat32()
+    {
+        using var net = NewNet();
+        using var _ = no_grad();
+        var x = Images(2, 16);
+        var (mean, _) = net.Encode(x);
+        var y = net.Decode(mean);
+        net.to(ScalarType.BFloat16);
+        var (mean16, _) = net.Encode(x);
+        var y16 = net.Decode(mean16);
+        Assert.Equal(ScalarType.Float32, y16.dtype);
+        double rel = ((y16 - y).norm() / y.norm()).item<float>();
+        Assert.True(rel is > 0 and < 0.05, $"relative error {rel:F4}");
+    }
+
+    [Fact]
     public void RejectsImagesNotAMultipleOfTheStride()
     {
         using var net = NewNet();
