@@ -27,8 +27,8 @@ public sealed class Decoder : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor z)
     {
-        var x = mid_block.forward(conv_in.forward(z));
+        var x = mid_block.forward(conv_in.call(z));
         foreach (var block in up_blocks) x = block.forward(x);
-        return conv_out.forward(functional.silu(conv_norm_out.forward(x)));
+        return conv_out.call(functional.silu(conv_norm_out.call(x)));
     }
 }

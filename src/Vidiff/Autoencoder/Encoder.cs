@@ -28,8 +28,8 @@ public sealed class Encoder : Module<Tensor, Tensor>
     /// <returns>[N, 2·latent, h, w]: mean and log-variance, before quant_conv.</returns>
     public override Tensor forward(Tensor x)
     {
-        x = conv_in.forward(x);
+        x = conv_in.call(x);
         foreach (var block in down_blocks) x = block.forward(x);
-        return conv_out.forward(functional.silu(conv_norm_out.forward(mid_block.forward(x))));
+        return conv_out.call(functional.silu(conv_norm_out.call(mid_block.forward(x))));
     }
 }

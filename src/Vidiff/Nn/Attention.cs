@@ -28,7 +28,7 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? context)
     {
         var c = context ?? x;
-        return to_out[0].forward(MultiHead(to_q.forward(x), to_k.forward(c), to_v.forward(c), heads));
+        return to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads));
     }
 
     /// <summary>Splits [N, T, H·d] projections into heads, attends with scaled dot products and merges the heads.</summary>

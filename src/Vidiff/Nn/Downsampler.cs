@@ -18,5 +18,5 @@ public sealed class Downsampler : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => conv.forward(asymmetricPad ? functional.pad(x, [0, 1, 0, 1]) : x);
+    public override Tensor forward(Tensor x) => conv.call(asymmetricPad ? functional.pad(x, [0, 1, 0, 1]) : x);
 }

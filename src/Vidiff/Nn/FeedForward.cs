@@ -16,5 +16,5 @@ public sealed class FeedForward : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => net[2].forward(net[0].forward(x));
+    public override Tensor forward(Tensor x) => net[2].call(net[0].call(x));
 }

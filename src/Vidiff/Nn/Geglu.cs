@@ -17,7 +17,7 @@ public sealed class Geglu : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var parts = proj.forward(x).chunk(2, -1);
+        var parts = proj.call(x).chunk(2, -1);
         return parts[0] * functional.gelu(parts[1]);
     }
 }

@@ -39,11 +39,11 @@ public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
     /// <param name="frames">F; 1 skips the temporal convolutions (an image, or the per-frame model of §5).</param>
     public override Tensor forward(Tensor x, Tensor? temb, int frames)
     {
-        var h = conv1.forward(functional.silu(norm1.forward(x)));
+        var h = conv1.call(functional.silu(norm1.forward(x)));
         if (temp_conv1 is not null && frames > 1) h = temp_conv1.forward(h, frames);
-        if (time_emb_proj is not null) h = h + time_emb_proj.forward(functional.silu(temb!)).unsqueeze(-1).unsqueeze(-1);
-        h = conv2.forward(functional.silu(norm2.forward(h)));
+        if (time_emb_proj is not null) h = h + time_emb_proj.call(functional.silu(temb!)).unsqueeze(-1).unsqueeze(-1);
+        h = conv2.call(functional.silu(norm2.forward(h)));
         if (temp_conv2 is not null && frames > 1) h = temp_conv2.forward(h, frames);
-        return (conv_shortcut?.forward(x) ?? x) + h;
+        return (conv_shortcut?.call(x) ?? x) + h;
     }
 }

@@ -35,13 +35,13 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         var t = norm.forward(x);
-        if (!linearProjection) t = proj_in.forward(t);
+        if (!linearProjection) t = proj_in.call(t);
         t = t.permute(0, 2, 3, 1).reshape(n, h * w, -1);
-        if (linearProjection) t = proj_in.forward(t);
+        if (linearProjection) t = proj_in.call(t);
         foreach (var block in transformer_blocks) t = block.forward(t, context);
-        if (linearProjection) t = proj_out.forward(t);
+        if (linearProjection) t = proj_out.call(t);
         t = t.reshape(n, h, w, -1).permute(0, 3, 1, 2);
-        if (!linearProjection) t = proj_out.forward(t);
+        if (!linearProjection) t = proj_out.call(t);
         return t + x;
     }
 }

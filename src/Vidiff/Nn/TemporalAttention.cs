@@ -40,8 +40,8 @@ public sealed class TemporalAttention : Module<Tensor, int, Tensor>
         // Normalise over each video, then fold space into the batch: [B·H·W, F, C].
         var t = norm.forward(x.view(b, frames, c, h, w).transpose(1, 2));
         t = t.permute(0, 3, 4, 2, 1).reshape(b * h * w, frames, c);
-        t = proj_in.forward(t) + frame_pos[..frames];
-        t = proj_out.forward(transformer_blocks[0].forward(t, null));
+        t = proj_in.call(t) + frame_pos[..frames];
+        t = proj_out.call(transformer_blocks[0].forward(t, null));
         return x + t.view(b, h, w, frames, c).permute(0, 3, 4, 1, 2).reshape(n, c, h, w);
     }
 }

@@ -16,7 +16,7 @@ public sealed class TimestepEmbedding : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => linear_2.forward(functional.silu(linear_1.forward(x)));
+    public override Tensor forward(Tensor x) => linear_2.call(functional.silu(linear_1.call(x)));
 
     /// <summary>
     /// diffusers' Timesteps(flip_sin_to_cos: true, downscale_freq_shift: 0): [cos(t·f_i), sin(t·f_i)] with

@@ -17,5 +17,5 @@ public sealed class Upsampler : Module<Tensor, long[]?, Tensor>
 
     /// <param name="size">Output [H, W]; null doubles. The UNet passes its skip's size so odd latent sizes line up.</param>
     public override Tensor forward(Tensor x, long[]? size) =>
-        conv.forward(functional.interpolate(x, size: size, scale_factor: size is null ? [2.0, 2.0] : null, mode: InterpolationMode.Nearest));
+        conv.call(functional.interpolate(x, size: size, scale_factor: size is null ? [2.0, 2.0] : null, mode: InterpolationMode.Nearest));
 }

@@ -68,17 +68,17 @@ public sealed class SpatioTemporalUnet : Module
         var temb = time_embedding.forward(TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).expand(b), Config.BlockChannels[0]).to(dtype));
         temb = temb.repeat_interleave(f, 0);
         var ctx = content.to(dtype);
-        if (content_proj is not null) ctx = content_proj.forward(ctx).reshape(b, -1, Config.ContentDim);
+        if (content_proj is not null) ctx = content_proj.call(ctx).reshape(b, -1, Config.ContentDim);
         ctx = ctx.repeat_interleave(f, 0);
         // One frame is an image; per-frame mode runs the image model on each frame (the temporal layers are skipped).
         int frames = perFrame ? 1 : (int)f;
 
-        x = conv_in.forward(x);
+        x = conv_in.call(x);
         var skips = new List<Tensor> { x };
         foreach (var block in down_blocks) x = block.forward(x, temb, ctx, frames, skips);
         x = mid_block.forward(x, temb, ctx, frames);
         foreach (var block in up_blocks) x = block.forward(x, temb, ctx, frames, skips);
-        x = conv_out.forward(functional.silu(conv_norm_out.forward(x)));
+        x = conv_out.call(functional.silu(conv_norm_out.call(x)));
 
         return x.reshape(b, f, Config.OutChannels, h, w).transpose(1, 2).to(latents.dtype).MoveToOuterDisposeScope();
     }
