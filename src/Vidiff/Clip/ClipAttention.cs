@@ -1,0 +1,39 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Vidiff.Clip;
+
+/// <summary>transformers' CLIPAttention: multi-head self-attention with biased q/k/v/out projections.</summary>
+public sealed class ClipAttention : Module<Tensor, Tensor?, Tensor>
+{
+    readonly int heads;
+    readonly Linear q_proj, k_proj, v_proj, out_proj;
+
+    public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
+    {
+        if (width % heads != 0)
+            throw new ArgumentException($"CLIP width {width} is not divisible by {heads} heads.", nameof(heads));
+        this.heads = heads;
+        q_proj = Linear(width, width);
+        k_proj = Linear(width, width);
+        v_proj = Linear(width, width);
+        out_proj = Linear(width, width);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, T, D] tokens.</param>
+    /// <param name="mask">Additive [T, T] mask (the text tower's causal mask), or null.</param>
+    public override Tensor forward(Tensor x, Tensor? mask)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        Tensor Split(Tensor p) => p.view(b, t, heads, -1).transpose(1, 2);
+        var q = Split(q_proj.forward(x));
+        var k = Split(k_proj.forward(x));
+        var v = Split(v_proj.forward(x));
+        var w = matmul(q, k.transpose(-1, -2)) * Math.Pow(q.shape[3], -0.5);
+        if (mask is not null) w = w + mask;
+        var o = matmul(w.softmax(-1), v).transpose(1, 2).reshape(b, t, -1);
+        return out_proj.forward(o);
+    }
+}
