@@ -24,6 +24,20 @@ public class ClipModelParityTests
         AssertClose(io["image_embeds"], model.EncodeImage(io["frames"]));
     }
 
+    [Fact]
+    public void PreprocessingFollowsClipImageProcessor()
+    {
+        // The processor works on 8-bit PIL images; we stay in float. Same sizes and crop, values within
+        // PIL's rounding and the small kernel differences of torch's antialiased bicubic (measured: mean 0.004,
+        // max 0.015, i.e. one 8-bit level after normalisation).
+        var io = SafetensorsFixture.Read("clip/preprocess_io.safetensors");
+        var ours = ClipImagePreprocessor.Preprocess(io["frames"], 32);
+        Assert.Equal(io["pixel_values"].shape, ours.shape);
+        var diff = (io["pixel_values"] - ours).abs();
+        Assert.True(diff.mean().item<float>() < 0.01, $"mean abs difference {diff.mean().item<float>()}");
+        Assert.True(diff.max().item<float>() < 0.03, $"max abs difference {diff.max().item<float>()}");
+    }
+
     static void AssertClose(Tensor expected, Tensor actual)
     {
         Assert.Equal(expected.shape, actual.shape);
