@@ -11,7 +11,7 @@ public class ClipModelParityTests
     public void TinyClipMatchesTransformers()
     {
         var model = new ClipModel(ClipConfig.Tiny);
-        SafetensorsFixture.LoadInto(model, SafetensorsFixture.Read("clip/tiny_clip.safetensors"));
+        SafetensorsFixture.LoadInto(model, "clip/tiny_clip.safetensors");
         model.eval();
         var io = SafetensorsFixture.Read("clip/tiny_clip_io.safetensors");
         using var _ = no_grad();

@@ -9,7 +9,7 @@ public class PriorParityTests
     static PriorTransformer LoadTiny()
     {
         var prior = new PriorTransformer(PriorConfig.Tiny);
-        SafetensorsFixture.LoadInto(prior, SafetensorsFixture.Read("prior/tiny_prior.safetensors"));
+        SafetensorsFixture.LoadInto(prior, "prior/tiny_prior.safetensors");
         prior.eval();
         return prior;
     }
