@@ -10,7 +10,8 @@ public sealed class ClipAttention : Module<Tensor, Tensor?, Tensor>
     readonly int heads;
     readonly Linear q_proj, k_proj, v_proj, out_proj;
 
-    public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
+    /// <param name="layerCount">Depth of the tower, which scales the initial weights as transformers' _init_weights.</param>
+    public ClipAttention(int width, int heads, int layerCount) : base(nameof(ClipAttention))
     {
         if (width % heads != 0)
             throw new ArgumentException($"CLIP width {width} is not divisible by {heads} heads.", nameof(heads));
@@ -19,6 +20,13 @@ public sealed class ClipAttention : Module<Tensor, Tensor?, Tensor>
         k_proj = Linear(width, width);
         v_proj = Linear(width, width);
         out_proj = Linear(width, width);
+        double inStd = Math.Pow(width, -0.5) * Math.Pow(2 * layerCount, -0.5);
+        using (no_grad())
+        {
+            foreach (var p in new[] { q_proj, k_proj, v_proj }) init.normal_(p.weight!, 0, inStd);
+            init.normal_(out_proj.weight!, 0, Math.Pow(width, -0.5));
+            foreach (var p in new[] { q_proj, k_proj, v_proj, out_proj }) init.zeros_(p.bias!);
+        }
         RegisterComponents();
     }
 

@@ -12,7 +12,7 @@ public sealed class ClipEncoder : Module<Tensor, Tensor?, Tensor>
     public ClipEncoder(int width, int intermediate, int layerCount, int heads, string activation, double eps) : base(nameof(ClipEncoder))
     {
         for (int i = 0; i < layerCount; i++)
-            layers.Add(new ClipEncoderLayer(width, intermediate, heads, activation, eps));
+            layers.Add(new ClipEncoderLayer(width, intermediate, heads, activation, eps, layerCount));
         RegisterComponents();
     }
 

@@ -11,11 +11,11 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor?, Tensor>
     readonly LayerNorm layer_norm1, layer_norm2;
     readonly ClipMlp mlp;
 
-    public ClipEncoderLayer(int width, int intermediate, int heads, string activation, double eps) : base(nameof(ClipEncoderLayer))
+    public ClipEncoderLayer(int width, int intermediate, int heads, string activation, double eps, int layerCount) : base(nameof(ClipEncoderLayer))
     {
-        self_attn = new ClipAttention(width, heads);
+        self_attn = new ClipAttention(width, heads, layerCount);
         layer_norm1 = LayerNorm(width, eps);
-        mlp = new ClipMlp(width, intermediate, activation);
+        mlp = new ClipMlp(width, intermediate, activation, layerCount);
         layer_norm2 = LayerNorm(width, eps);
         RegisterComponents();
     }

@@ -8,6 +8,7 @@ namespace Vidiff.Clip;
 /// transformers' CLIPModel: both towers, their projections and <c>logit_scale</c>, with keys as in the public
 /// checkpoints (text_model.*, vision_model.*, text_projection.weight, visual_projection.weight, logit_scale).
 /// Gives the content embeddings of paper §4 and the similarities of the consistency metrics of §8.
+/// Fresh weights follow transformers' _init_weights, so the mini CLIP trains from CLIP's own starting point.
 /// </summary>
 public sealed class ClipModel : Module
 {

@@ -13,6 +13,11 @@ public sealed class ClipTextEmbeddings : Module<Tensor, Tensor>
     {
         token_embedding = Embedding(config.VocabSize, config.HiddenSize);
         position_embedding = Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        using (no_grad())
+        {
+            init.normal_(token_embedding.weight!, 0, 0.02);
+            init.normal_(position_embedding.weight!, 0, 0.02);
+        }
         RegisterComponents();
     }
 

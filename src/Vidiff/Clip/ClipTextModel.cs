@@ -14,6 +14,7 @@ public sealed class ClipTextModel : Module<Tensor, ClipTextOutput>
     {
         text_model = new ClipTextTransformer(config);
         text_projection = Linear(config.HiddenSize, projectionDim, hasBias: false);
+        using (no_grad()) init.normal_(text_projection.weight!, 0, Math.Pow(config.HiddenSize, -0.5));
         RegisterComponents();
     }
 

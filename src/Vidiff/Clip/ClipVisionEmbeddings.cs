@@ -15,9 +15,14 @@ public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
     public ClipVisionEmbeddings(ClipVisionConfig config) : base(nameof(ClipVisionEmbeddings))
     {
         imageSize = config.ImageSize;
-        class_embedding = Parameter(randn(config.HiddenSize));
+        class_embedding = Parameter(randn(config.HiddenSize) * Math.Pow(config.HiddenSize, -0.5));
         patch_embedding = Conv2d(3, config.HiddenSize, config.PatchSize, stride: config.PatchSize, bias: false);
         position_embedding = Embedding(config.NumPositions, config.HiddenSize);
+        using (no_grad())
+        {
+            init.normal_(patch_embedding.weight!, 0, 0.02);
+            init.normal_(position_embedding.weight!, 0, 0.02);
+        }
         RegisterComponents();
     }
 

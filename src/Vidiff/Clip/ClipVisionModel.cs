@@ -14,6 +14,7 @@ public sealed class ClipVisionModel : Module<Tensor, Tensor>
     {
         vision_model = new ClipVisionTransformer(config);
         visual_projection = Linear(config.HiddenSize, projectionDim, hasBias: false);
+        using (no_grad()) init.normal_(visual_projection.weight!, 0, Math.Pow(config.HiddenSize, -0.5));
         RegisterComponents();
     }
 

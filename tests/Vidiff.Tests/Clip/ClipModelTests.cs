@@ -117,6 +117,22 @@ public class ClipModelTests
     }
 
     [Fact]
+    public void InitialisationFollowsTransformers()
+    {
+        manual_seed(0);
+        var state = new ClipModel(ClipConfig.Mini(vocabSize: 2048, eosTokenId: 2)).state_dict();
+        void AssertStd(double expected, string key) => Assert.InRange(state[key].std().item<float>() / expected, 0.97, 1.03);
+        AssertStd(0.02, "text_model.embeddings.token_embedding.weight");
+        // q/k/v: width^-1/2 · (2 · layers)^-1/2; out: width^-1/2; fc1: (2 · width)^-1/2.
+        AssertStd(Math.Pow(256, -0.5) * Math.Pow(8, -0.5), "text_model.encoder.layers.0.self_attn.q_proj.weight");
+        AssertStd(Math.Pow(256, -0.5) * Math.Pow(12, -0.5), "vision_model.encoder.layers.5.self_attn.v_proj.weight");
+        AssertStd(Math.Pow(256, -0.5), "vision_model.encoder.layers.0.self_attn.out_proj.weight");
+        AssertStd(Math.Pow(512, -0.5), "text_model.encoder.layers.3.mlp.fc1.weight");
+        Assert.Equal(0, state["text_model.encoder.layers.0.mlp.fc2.bias"].abs().max().item<float>());
+        AssertStd(Math.Pow(256, -0.5), "visual_projection.weight");
+    }
+
+    [Fact]
     public void KeysFollowTransformersClipModel()
     {
         var keys = Tiny().state_dict().Keys.ToHashSet();
