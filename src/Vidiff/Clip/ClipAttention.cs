@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Vidiff.Clip;
 
 /// <summary>transformers' CLIPAttention: multi-head self-attention with biased q/k/v/out projections.</summary>
-public sealed class ClipAttention : Module<Tensor, Tensor?, Tensor>
+public sealed class ClipAttention : Module<Tensor, bool, Tensor>
 {
     readonly int heads;
     readonly Linear q_proj, k_proj, v_proj, out_proj;
@@ -31,17 +31,12 @@ public sealed class ClipAttention : Module<Tensor, Tensor?, Tensor>
     }
 
     /// <param name="x">[B, T, D] tokens.</param>
-    /// <param name="mask">Additive [T, T] mask (the text tower's causal mask), or null.</param>
-    public override Tensor forward(Tensor x, Tensor? mask)
+    /// <param name="causal">Each token attends only to itself and earlier ones (the text tower).</param>
+    public override Tensor forward(Tensor x, bool causal)
     {
         long b = x.shape[0], t = x.shape[1];
         Tensor Split(Tensor p) => p.view(b, t, heads, -1).transpose(1, 2);
-        var q = Split(q_proj.forward(x));
-        var k = Split(k_proj.forward(x));
-        var v = Split(v_proj.forward(x));
-        var w = matmul(q, k.transpose(-1, -2)) * Math.Pow(q.shape[3], -0.5);
-        if (mask is not null) w = w + mask;
-        var o = matmul(w.softmax(-1), v).transpose(1, 2).reshape(b, t, -1);
-        return out_proj.forward(o);
+        var o = functional.scaled_dot_product_attention(Split(q_proj.forward(x)), Split(k_proj.forward(x)), Split(v_proj.forward(x)), is_casual: causal);
+        return out_proj.forward(o.transpose(1, 2).reshape(b, t, -1));
     }
 }

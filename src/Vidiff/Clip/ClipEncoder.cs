@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Vidiff.Clip;
 
 /// <summary>transformers' CLIPEncoder: the stack of encoder layers, named encoder.layers.i.</summary>
-public sealed class ClipEncoder : Module<Tensor, Tensor?, Tensor>
+public sealed class ClipEncoder : Module<Tensor, bool, Tensor>
 {
     readonly ModuleList<ClipEncoderLayer> layers = new();
 
@@ -16,9 +16,9 @@ public sealed class ClipEncoder : Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor? mask)
+    public override Tensor forward(Tensor x, bool causal)
     {
-        foreach (var layer in layers) x = layer.forward(x, mask);
+        foreach (var layer in layers) x = layer.forward(x, causal);
         return x;
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Vidiff.Clip;
 
 /// <summary>transformers' CLIPEncoderLayer: pre-norm residual self-attention, then pre-norm residual MLP.</summary>
-public sealed class ClipEncoderLayer : Module<Tensor, Tensor?, Tensor>
+public sealed class ClipEncoderLayer : Module<Tensor, bool, Tensor>
 {
     readonly ClipAttention self_attn;
     readonly LayerNorm layer_norm1, layer_norm2;
@@ -20,9 +20,9 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, Tensor? mask)
+    public override Tensor forward(Tensor x, bool causal)
     {
-        x = x + self_attn.forward(layer_norm1.forward(x), mask);
+        x = x + self_attn.forward(layer_norm1.forward(x), causal);
         return x + mlp.forward(layer_norm2.forward(x));
     }
 }

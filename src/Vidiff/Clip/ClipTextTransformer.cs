@@ -33,9 +33,7 @@ public sealed class ClipTextTransformer : Module<Tensor, (Tensor Hidden, Tensor 
     /// <returns>Final-layer-normed hidden states [B, T, D] and the pooled state [B, D].</returns>
     public override (Tensor Hidden, Tensor Pooled) forward(Tensor ids)
     {
-        long t = ids.shape[1];
-        var causal = full(t, t, float.NegativeInfinity, device: ids.device).triu(1);
-        var hidden = final_layer_norm.forward(encoder.forward(embeddings.forward(ids), causal));
+        var hidden = final_layer_norm.forward(encoder.forward(embeddings.forward(ids), causal: true));
         return (hidden, hidden.gather(1, EndOfTextPosition(ids).view(-1, 1, 1).expand(-1, 1, hidden.shape[2])).squeeze(1));
     }
 

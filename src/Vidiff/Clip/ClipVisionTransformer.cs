@@ -24,7 +24,7 @@ public sealed class ClipVisionTransformer : Module<Tensor, (Tensor Hidden, Tenso
     /// <returns>Last hidden states [B, 1+N, D] (not normed) and the post-normed class token [B, D].</returns>
     public override (Tensor Hidden, Tensor Pooled) forward(Tensor pixels)
     {
-        var hidden = encoder.forward(pre_layrnorm.forward(embeddings.forward(pixels)), null);
+        var hidden = encoder.forward(pre_layrnorm.forward(embeddings.forward(pixels)), causal: false);
         return (hidden, post_layernorm.forward(hidden[.., 0]));
     }
 }

@@ -27,10 +27,7 @@ public sealed class PriorAttention : Module<Tensor, Tensor, Tensor>
     {
         long b = x.shape[0], l = x.shape[1];
         Tensor Split(Tensor p) => p.view(b, l, heads, -1).transpose(1, 2);
-        var q = Split(to_q.forward(x));
-        var k = Split(to_k.forward(x));
-        var v = Split(to_v.forward(x));
-        var w = matmul(q, k.transpose(-1, -2)) * Math.Pow(q.shape[3], -0.5) + mask.unsqueeze(1);
-        return to_out[0].forward(matmul(w.softmax(-1), v).transpose(1, 2).reshape(b, l, -1));
+        var o = functional.scaled_dot_product_attention(Split(to_q.forward(x)), Split(to_k.forward(x)), Split(to_v.forward(x)), mask.unsqueeze(1));
+        return to_out[0].forward(o.transpose(1, 2).reshape(b, l, -1));
     }
 }
