@@ -14,21 +14,18 @@ public static class DepthMetrics
     public static Tensor AlignScaleShift(Tensor prediction, Tensor target, Tensor? mask = null)
     {
         using var scope = NewDisposeScope();
-        var p = prediction.flatten(1);
-        var g = target.flatten(1);
-        var m = (mask ?? ones_like(target)).flatten(1).to(p.dtype);
-        var a00 = (m * p * p).sum(1);
-        var a01 = (m * p).sum(1);
-        var a11 = m.sum(1);
-        var b0 = (m * p * g).sum(1);
-        var b1 = (m * g).sum(1);
-        var det = a00 * a11 - a01 * a01;
-        // det = (Σm)² · var(p); below a relative 1e-6 of (Σm)² · E[p²] the fit is ill-posed in float32.
-        var ok = det > 1e-6 * a00 * a11;
-        var safe = where(ok, det, ones_like(det));
-        var s = where(ok, (a11 * b0 - a01 * b1) / safe, zeros_like(det));
-        var t = where(ok, (a00 * b1 - a01 * b0) / safe, b1 / a11.clamp_min(1));
-        return (s.unsqueeze(1) * p + t.unsqueeze(1)).view_as(prediction).MoveToOuterDisposeScope();
+        // Centred normal equations in float64: the uncentred 2×2 form cancels badly in float32.
+        var p = prediction.flatten(1).to(float64);
+        var g = target.flatten(1).to(float64);
+        var m = (mask ?? ones_like(target)).flatten(1).to(float64);
+        var count = m.sum(1, keepdim: true).clamp_min(1);
+        var meanP = (m * p).sum(1, keepdim: true) / count;
+        var meanG = (m * g).sum(1, keepdim: true) / count;
+        var dp = p - meanP;
+        var variance = (m * dp * dp).sum(1, keepdim: true);
+        var ok = variance > 1e-12 * (m * p * p).sum(1, keepdim: true);
+        var s = where(ok, (m * dp * (g - meanG)).sum(1, keepdim: true) / where(ok, variance, ones_like(variance)), zeros_like(variance));
+        return (s * dp + meanG).to(prediction.dtype).view_as(prediction).MoveToOuterDisposeScope();
     }
 
     /// <summary>
