@@ -80,6 +80,9 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         std = tensor(config.Std).view(1, 3, 1, 1);
     }
 
+    // Children are registered by hand under their Hugging Face names; TorchSharp's field reflection would add them twice.
+    protected override void RegisterComponents() { }
+
     static Sequential ReassembleLayer(int hidden, int channels, double factor)
     {
         var projection = nn.Conv2d(hidden, channels, 1);
@@ -115,7 +118,7 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         var x = (frames + 1) / 2;
         if (th != h || tw != w)
             x = F.interpolate(x, [th, tw], mode: InterpolationMode.Bicubic, align_corners: false, antialias: th < h || tw < w);
-        x = (x - mean) / std;
+        x = (x - mean.to(x.device)) / std.to(x.device);
         var depth = Predict(x).unsqueeze(1);
         if (depth.shape[2] != h || depth.shape[3] != w)
             depth = F.interpolate(depth, [h, w], mode: InterpolationMode.Bicubic, align_corners: false);

@@ -30,6 +30,9 @@ sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
         register_module("patch_embeddings", new Scope(("projection", projection)));
     }
 
+    // Children are registered by hand under their Hugging Face names; TorchSharp's field reflection would add them twice.
+    protected override void RegisterComponents() { }
+
     public override Tensor forward(Tensor pixels)
     {
         using var scope = NewDisposeScope();

@@ -51,6 +51,9 @@ sealed class VitLayer : nn.Module<Tensor, Tensor>
         }
     }
 
+    // Children are registered by hand under their Hugging Face names; TorchSharp's field reflection would add them twice.
+    protected override void RegisterComponents() { }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
