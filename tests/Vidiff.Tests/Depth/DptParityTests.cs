@@ -13,7 +13,11 @@ public class DptParityTests
     static readonly DptConfig TinyVit = DptConfig.Tiny;
     static readonly DptConfig TinyDinov2 = DptConfig.Tiny with
     {
-        Backbone = DptBackbone.Dinov2, ImageSize = 28, PatchSize = 7, LayerNormEps = 1e-6, HeadHiddenSize = 8,
+        Backbone = DptBackbone.Dinov2,
+        ImageSize = 28,
+        PatchSize = 7,
+        LayerNormEps = 1e-6,
+        HeadHiddenSize = 8,
     };
 
     static string Fixture(string name)
