@@ -15,7 +15,6 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
 {
     static readonly double[] ReassembleFactors = [4, 2, 1, 0.5];
 
-    readonly DptConfig config;
     readonly VitEmbeddings embeddings;
     readonly ModuleList<VitLayer> layers;
     readonly LayerNorm layernorm;
@@ -27,12 +26,12 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
     readonly Conv2d? conv1, conv2, conv3;
     readonly Tensor mean, std;
 
-    public DptConfig Config => config;
+    public DptConfig Config { get; }
 
     public DptDepthEstimator(DptConfig config) : base(nameof(DptDepthEstimator))
     {
         Validate(config);
-        this.config = config;
+        Config = config;
         int d = config.HiddenSize, f = config.FusionHiddenSize;
         var neck = config.NeckHiddenSizes;
 
@@ -114,7 +113,7 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Depth estimator expects frames [N,3,H,W] in [-1,1], got [{string.Join(",", frames.shape)}].", nameof(frames));
         using var scope = NewDisposeScope();
         long h = frames.shape[2], w = frames.shape[3];
-        var (th, tw) = config.ProcessingSize((int)h, (int)w);
+        var (th, tw) = Config.ProcessingSize((int)h, (int)w);
         var x = (frames + 1) / 2;
         if (th != h || tw != w)
             x = F.interpolate(x, [th, tw], mode: InterpolationMode.Bicubic, align_corners: false, antialias: th < h || tw < w);
@@ -147,13 +146,13 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
     public Tensor Predict(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        long b = pixels.shape[0], gh = pixels.shape[2] / config.PatchSize, gw = pixels.shape[3] / config.PatchSize;
+        long b = pixels.shape[0], gh = pixels.shape[2] / Config.PatchSize, gw = pixels.shape[3] / Config.PatchSize;
         var x = embeddings.forward(pixels);
         var hidden = new List<Tensor>();
         for (int i = 0; i < layers.Count; i++)
         {
             x = layers[i].forward(x);
-            if (config.OutLayers.Contains(i)) hidden.Add(config.Backbone == DptBackbone.Dinov2 ? layernorm.forward(x) : x);
+            if (Config.OutLayers.Contains(i)) hidden.Add(Config.Backbone == DptBackbone.Dinov2 ? layernorm.forward(x) : x);
         }
 
         var features = new Tensor[hidden.Count];
@@ -171,7 +170,7 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
 
         // Fusion runs coarse to fine: start from the deepest, lowest-resolution map.
         Array.Reverse(features);
-        bool toNextSize = config.Backbone == DptBackbone.Dinov2;
+        bool toNextSize = Config.Backbone == DptBackbone.Dinov2;
         Tensor? fused = null;
         for (int i = 0; i < features.Length; i++)
         {
@@ -184,7 +183,7 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
             depth = dptHead.forward(fused!);
         else
         {
-            depth = F.interpolate(conv1!.forward(fused!), [gh * config.PatchSize, gw * config.PatchSize],
+            depth = F.interpolate(conv1!.forward(fused!), [gh * Config.PatchSize, gw * Config.PatchSize],
                 mode: InterpolationMode.Bilinear, align_corners: true);
             depth = F.relu(conv3!.forward(F.relu(conv2!.forward(depth))));
         }
