@@ -75,6 +75,9 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
             conv3 = nn.Conv2d(config.HeadHiddenSize, 1, 1);
             register_module("head", new Scope(("conv1", conv1), ("conv2", conv2), ("conv3", conv3)));
         }
+        // Inverse depth is positive: start the final ReLU open, or a random init can leave every pixel at zero with no
+        // gradient to recover from (our choice; imported checkpoints overwrite it).
+        using (no_grad()) ((Conv2d)(dptHead?[4] ?? conv3!)).bias!.fill_(1);
         mean = tensor(config.Mean).view(1, 3, 1, 1);
         std = tensor(config.Std).view(1, 3, 1, 1);
     }
