@@ -148,6 +148,8 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
     /// → predicted_depth [N,h',w'], as DPTForDepthEstimation / DepthAnythingForDepthEstimation return it.</summary>
     public Tensor Predict(Tensor pixels)
     {
+        if (pixels.dim() != 4 || pixels.shape[1] != 3 || pixels.shape[2] % Config.PatchSize != 0 || pixels.shape[3] % Config.PatchSize != 0)
+            throw new ArgumentException($"Expected pixel values [N,3,h,w] with h and w multiples of the patch size {Config.PatchSize}, got [{string.Join(",", pixels.shape)}].", nameof(pixels));
         using var scope = NewDisposeScope();
         long b = pixels.shape[0], gh = pixels.shape[2] / Config.PatchSize, gw = pixels.shape[3] / Config.PatchSize;
         var x = embeddings.forward(pixels);

@@ -99,5 +99,7 @@ public class DptDepthEstimatorTests
         using var model = new DptDepthEstimator(DptConfig.Tiny);
         var e = Assert.Throws<ArgumentException>(() => model.forward(zeros(1, 1, 32, 32)));
         Assert.Contains("[1,1,32,32]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => model.Predict(zeros(1, 3, 30, 32)));
+        Assert.Contains("patch size 8", e.Message);
     }
 }
