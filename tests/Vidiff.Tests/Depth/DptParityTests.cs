@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
-using System.Text.Json;
 using TorchSharp;
+using Vidiff.Checkpoints;
 using Vidiff.Depth;
+using Vidiff.Tests.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Depth;
@@ -20,43 +20,12 @@ public class DptParityTests
         HeadHiddenSize = 8,
     };
 
-    static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Vidiff.sln"))) return Path.Combine(dir.FullName, "tests", "fixtures", "depth", name);
-        throw new FileNotFoundException($"Repository root (Vidiff.sln) not found above {AppContext.BaseDirectory}.");
-    }
-
-    static Dictionary<string, Tensor> Read(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        long n = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-        using var header = JsonDocument.Parse(bytes.AsMemory(8, (int)n));
-        var result = new Dictionary<string, Tensor>();
-        foreach (var entry in header.RootElement.EnumerateObject())
-        {
-            if (entry.Name == "__metadata__") continue;
-            var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var data = new float[(offsets[1] - offsets[0]) / 4];
-            Buffer.BlockCopy(bytes, (int)(8 + n + offsets[0]), data, 0, data.Length * 4);
-            result[entry.Name] = tensor(data).reshape(shape);
-        }
-        return result;
-    }
+    static string Fixture(string name) => Fixtures.Path("depth", name);
 
     static DptDepthEstimator Load(DptConfig config, string weights)
     {
         var model = new DptDepthEstimator(config);
-        var stored = Read(Fixture(weights));
-        var ours = model.state_dict();
-        Assert.Equal(stored.Keys.Order(), ours.Keys.Order());
-        using var _ = no_grad();
-        foreach (var (key, value) in ours)
-        {
-            Assert.Equal(stored[key].shape, value.shape);
-            value.copy_(stored[key]);
-        }
+        ModuleWeights.Load(model, Fixture(weights)); // strict: every key on both sides, every shape equal
         return model;
     }
 
@@ -66,13 +35,12 @@ public class DptParityTests
     public void DptMatchesReference(string size)
     {
         using var model = Load(TinyVit, "dpt_tiny.safetensors");
-        var io = Read(Fixture("dpt_tiny_io.safetensors"));
+        using var io = new SafetensorsFile(Fixture("dpt_tiny_io.safetensors"));
         using var _ = no_grad();
-        using var depth = model.Predict(io[$"pixel_values_{size}"]);
-        var expected = io[$"predicted_depth_{size}"];
+        using var depth = model.Predict(io.Read($"pixel_values_{size}"));
+        using var expected = io.Read($"predicted_depth_{size}");
         Assert.Equal(expected.shape, depth.shape);
         float diff = (depth - expected).abs().max().item<float>();
-        Console.WriteLine($"parity {size}: max |diff| {diff}");
         Assert.True(diff < 1e-4, $"max difference {diff}");
     }
 
@@ -83,13 +51,12 @@ public class DptParityTests
     public void DepthAnythingMatchesReference(string size)
     {
         using var model = Load(TinyDinov2, "depth_anything_tiny.safetensors");
-        var io = Read(Fixture("depth_anything_tiny_io.safetensors"));
+        using var io = new SafetensorsFile(Fixture("depth_anything_tiny_io.safetensors"));
         using var _ = no_grad();
-        using var depth = model.Predict(io[$"pixel_values_{size}"]);
-        var expected = io[$"predicted_depth_{size}"];
+        using var depth = model.Predict(io.Read($"pixel_values_{size}"));
+        using var expected = io.Read($"predicted_depth_{size}");
         Assert.Equal(expected.shape, depth.shape);
         float diff = (depth - expected).abs().max().item<float>();
-        Console.WriteLine($"parity {size}: max |diff| {diff}");
         Assert.True(diff < 1e-4, $"max difference {diff}");
     }
 }
