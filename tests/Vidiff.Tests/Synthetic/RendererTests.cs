@@ -149,7 +149,8 @@ public class RendererTests
     {
         const int size = 33;
         var scene = SphereScene(motion: new CameraMotion(CameraMotionKind.Orbit, 30), background: BackgroundKind.Wall)
-            with { Floor = new Surface("gray", Material.Checkered) };
+            with
+        { Floor = new Surface("gray", Material.Checkered) };
         var first = SceneRenderer.Render(scene, 0, new RenderOptions(size, 1));
         var last = SceneRenderer.Render(scene, 1, new RenderOptions(size, 1));
         Assert.True(first.Rgb.Zip(last.Rgb).Count(p => Math.Abs(p.First - p.Second) > 0.05) > 50, "orbiting did not change the frame");
