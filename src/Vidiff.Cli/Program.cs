@@ -5,6 +5,7 @@ Vidiff.Runtime.NativeRuntime.EnsureLoaded();
 var root = new RootCommand("Vidiff: structure- and content-guided video diffusion (Gen-1) in C#.")
 {
     InfoCommand.Create(),
+    BenchCommand.Create(),
     SynthCommand.Create(),
 };
 return root.Parse(args).Invoke();

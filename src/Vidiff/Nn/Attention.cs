@@ -1,0 +1,41 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Vidiff.Nn;
+
+/// <summary>Multi-head attention with diffusers' parameter names (to_q, to_k, to_v, to_out.0).</summary>
+public sealed class Attention : Module<Tensor, Tensor?, Tensor>
+{
+    readonly int heads;
+    readonly Linear to_q, to_k, to_v;
+    readonly ModuleList<Linear> to_out;
+
+    /// <param name="contextDim">Width of the tokens attended to; null for self-attention.</param>
+    public Attention(int queryDim, int? contextDim, int heads, int headDim, bool qkvBias = false) : base(nameof(Attention))
+    {
+        this.heads = heads;
+        int inner = heads * headDim;
+        to_q = Linear(queryDim, inner, hasBias: qkvBias);
+        to_k = Linear(contextDim ?? queryDim, inner, hasBias: qkvBias);
+        to_v = Linear(contextDim ?? queryDim, inner, hasBias: qkvBias);
+        to_out = new ModuleList<Linear>(Linear(inner, queryDim));
+        RegisterComponents();
+    }
+
+    /// <param name="x">[N, T, queryDim] tokens.</param>
+    /// <param name="context">[N, S, contextDim] tokens to attend to; null attends to x itself.</param>
+    public override Tensor forward(Tensor x, Tensor? context)
+    {
+        var c = context ?? x;
+        return to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads));
+    }
+
+    /// <summary>Splits [N, T, H·d] projections into heads, attends with scaled dot products and merges the heads.</summary>
+    public static Tensor MultiHead(Tensor q, Tensor k, Tensor v, int heads)
+    {
+        Tensor Split(Tensor t) => t.view(t.shape[0], t.shape[1], heads, -1).transpose(1, 2);
+        var o = functional.scaled_dot_product_attention(Split(q), Split(k), Split(v));
+        return o.transpose(1, 2).reshape(q.shape[0], q.shape[1], -1);
+    }
+}

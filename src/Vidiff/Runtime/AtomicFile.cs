@@ -1,0 +1,33 @@
+namespace Vidiff.Runtime;
+
+/// <summary>
+/// Writes files users keep all-or-nothing: into a temp file beside the target, renamed into place
+/// only when complete, so a crash or an exception never leaves a half-written or clobbered file.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write) => WriteVia(path, temp =>
+    {
+        using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+        write(stream);
+        stream.Flush(flushToDisk: true);
+    });
+
+    /// <summary>For writers that need a path (ffmpeg): the temp path keeps the target's extension.</summary>
+    public static void WriteVia(string path, Action<string> writeTemp)
+    {
+        var target = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{Path.GetExtension(target)}");
+        try
+        {
+            writeTemp(temp);
+            File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

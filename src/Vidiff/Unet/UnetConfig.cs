@@ -1,0 +1,43 @@
+namespace Vidiff.Unet;
+
+/// <summary>Shape of the spatio-temporal UNet (paper §2); the spatial part is Stable Diffusion's UNet2DConditionModel.</summary>
+/// <param name="BlockChannels">Channels per resolution level.</param>
+/// <param name="Transformers">Which levels have spatial transformers (and so temporal attention).</param>
+/// <param name="StructureChannels">Structure channels concatenated to the latents (paper §3: 1, depth).</param>
+/// <param name="AttentionHeads">Heads per transformer (Stable Diffusion 1.x: 8), used unless AttentionHeadDim is set.</param>
+/// <param name="AttentionHeadDim">Fixed width per head (Stable Diffusion 2: 64); heads = channels / head dim.</param>
+/// <param name="ContentDim">Width of the content tokens, the cross-attention dimension (paper §4).</param>
+/// <param name="ContentTokens">K: each content token is projected to K tokens by content_proj when K > 1.</param>
+/// <param name="LinearProjection">Transformers project with Linear layers (Stable Diffusion 2) instead of 1×1 convolutions.</param>
+/// <param name="MaxFrames">Frames with a learned position encoding in the temporal attention.</param>
+public sealed record UnetConfig(
+    int[] BlockChannels,
+    bool[] Transformers,
+    int LayersPerBlock = 2,
+    int LatentChannels = 4,
+    int StructureChannels = 1,
+    int OutChannels = 4,
+    int AttentionHeads = 8,
+    int? AttentionHeadDim = null,
+    int TransformerDepth = 1,
+    int ContentDim = 768,
+    int ContentTokens = 1,
+    bool LinearProjection = false,
+    int MaxFrames = 32,
+    int NormGroups = 32)
+{
+    /// <summary>For tests: a few hundred thousand parameters, milliseconds at an 8×8 latent.</summary>
+    public static UnetConfig Tiny => new([16, 32], [true, true], LayersPerBlock: 1, AttentionHeads: 2, ContentDim: 32, MaxFrames: 16, NormGroups: 8);
+
+    /// <summary>The bundled model: 16×16 latents (64×64 px), about 17M parameters; 4 content tokens so cross-attention can select.</summary>
+    public static UnetConfig Mini => new([64, 128, 192], [true, true, true], LayersPerBlock: 1, AttentionHeadDim: 32, ContentDim: 256, ContentTokens: 4);
+
+    /// <summary>Stable Diffusion 1.5's UNet with depth concatenated (4 + 1 input channels).</summary>
+    public static UnetConfig Sd15 => new([320, 640, 1280, 1280], [true, true, true, false]);
+
+    public int InChannels => LatentChannels + StructureChannels;
+
+    public int TimeDim => 4 * BlockChannels[0];
+
+    public int HeadsFor(int channels) => AttentionHeadDim is int d ? channels / d : AttentionHeads;
+}

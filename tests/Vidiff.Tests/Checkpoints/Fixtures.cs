@@ -1,0 +1,23 @@
+namespace Vidiff.Tests.Checkpoints;
+
+/// <summary>Files under tests/fixtures, found from the test binary by walking up to the repository root.</summary>
+static class Fixtures
+{
+    public static string Path(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine([dir.FullName, "tests", "fixtures", .. parts]);
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException($"fixture tests/fixtures/{string.Join('/', parts)} not found above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>A fresh empty directory under the system temp folder, removed on dispose.</summary>
+    public sealed class TempDir : IDisposable
+    {
+        public string Root { get; } = Directory.CreateTempSubdirectory("vidiff-test-").FullName;
+        public string this[string name] => System.IO.Path.Combine(Root, name);
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+}
