@@ -6,11 +6,6 @@ namespace Vidiff.Synthetic;
 /// </summary>
 public sealed record DepthScale(double Min, double Max)
 {
-    public const int Levels = 65535;
-
-    public ushort Encode(float metres) => (ushort)Math.Round(Math.Clamp((metres - Min) / (Max - Min), 0, 1) * Levels);
-    public double Decode(int value) => Min + value / (double)Levels * (Max - Min);
-
     /// <summary>The tightest scale holding every depth given; a flat range is widened so it stays invertible.</summary>
     public static DepthScale Spanning(IEnumerable<float[]> depths)
     {
