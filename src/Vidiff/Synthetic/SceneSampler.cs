@@ -33,7 +33,10 @@ public static class SceneSampler
         }
 
         var light = new Light(Uniform(rng, -100, 100), Uniform(rng, 25, 70), Uniform(rng, 5, 8), Uniform(rng, 0.15, 0.45));
-        var camera = new Camera(Uniform(rng, -20, 20), Uniform(rng, 12, 35), Uniform(rng, 5.5, 7.5), Uniform(rng, 0.4, 0.7), Uniform(rng, 40, 55));
+        double fov = Uniform(rng, 40, 55);
+        // A sky the captions name must be seen: keep the horizon in the upper half of the frame.
+        double elevation = background.Kind == BackgroundKind.Sky ? Uniform(rng, 2, fov / 4) : Uniform(rng, 12, 35);
+        var camera = new Camera(Uniform(rng, -20, 20), elevation, Uniform(rng, 5.5, 7.5), Uniform(rng, 0.4, 0.7), fov);
         var cameraMotion = !moving ? CameraMotion.None : rng.Next(4) switch
         {
             0 => CameraMotion.None,
