@@ -6,7 +6,7 @@ namespace Vidiff.Synthetic;
 /// </summary>
 sealed class RayCaster
 {
-    /// <summary>Surface a ray hit: Sky (nothing), Floor, Wall, or object index + FirstObject.</summary>
+    /// <summary>Surface a ray hit: Sky (nothing), Floor, Wall, or the index (≥ 0) of the object.</summary>
     public const int Sky = -3, Floor = -2, Wall = -1;
 
     const double HitEpsilon = 1e-6, ShadowSharpness = 8, Shininess = 60, SpecularStrength = 0.5;
