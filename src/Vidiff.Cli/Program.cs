@@ -6,5 +6,6 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
 {
     InfoCommand.Create(),
     BenchCommand.Create(),
+    SynthCommand.Create(),
 };
 return root.Parse(args).Invoke();
