@@ -19,20 +19,20 @@ public sealed class SyntheticClip
 
     public static SyntheticClip Open(string dir) => new(dir, SyntheticJson.Read<ClipInfo>(Path.Combine(dir, SyntheticWriter.ClipFile)));
 
-    public Tensor LoadFrames() => Load(ClipFiles.Frames, ImageFile.ReadRgb);
+    public Tensor LoadFrames() => Load(ClipFiles.Frames, FrameFolder.Read);
 
     public Tensor LoadDepth()
     {
         using var scope = NewDisposeScope();
         var (min, max) = (Info.Depth.Min, Info.Depth.Max);
-        return Load(ClipFiles.Depth, ImageFile.ReadGray16).to(ScalarType.Float64).mul(max - min).add(min)
+        return Load(ClipFiles.Depth, FrameFolder.ReadGray16).to(ScalarType.Float64).mul(max - min).add(min)
             .to(ScalarType.Float32).unsqueeze(1).MoveToOuterDisposeScope();
     }
 
     public Tensor LoadMasks()
     {
         using var scope = NewDisposeScope();
-        return Load(ClipFiles.Masks, ImageFile.ReadGray8).to(ScalarType.Int64).MoveToOuterDisposeScope();
+        return Load(ClipFiles.Masks, FrameFolder.ReadGray8).to(ScalarType.Int64).MoveToOuterDisposeScope();
     }
 
     Tensor Load(string folder, Func<string, Tensor> read)
@@ -41,6 +41,6 @@ public sealed class SyntheticClip
         var files = FrameFolder.List(Path.Combine(Directory, folder));
         if (files.Count != Info.Frames)
             throw new InvalidDataException($"{Path.Combine(Directory, folder)} holds {files.Count} images; clip.json says {Info.Frames} frames");
-        return stack(files.Select(read).ToArray()).MoveToOuterDisposeScope();
+        return read(Path.Combine(Directory, folder)).MoveToOuterDisposeScope();
     }
 }
