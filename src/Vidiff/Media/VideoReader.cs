@@ -30,7 +30,10 @@ public sealed class VideoReader : IDisposable
 
     public VideoProbe Probe => probe;
 
-    /// <summary>Chunks [n, 3, H, W] in [-1, 1] with n ≤ <paramref name="maxFrames"/>, until the selection ends.</summary>
+    /// <summary>
+    /// Chunks [n, 3, H, W] in [-1, 1] with n ≤ <paramref name="maxFrames"/>, until the selection ends. Each enumeration
+    /// starts one ffmpeg from the beginning of the selection and stops the previous one (one enumeration at a time).
+    /// </summary>
     public IEnumerable<Tensor> ReadChunks(int maxFrames)
     {
         if (maxFrames < 1) throw new ArgumentOutOfRangeException(nameof(maxFrames), maxFrames, "a chunk holds at least one frame");
