@@ -39,11 +39,13 @@ public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
     /// <param name="frames">F; 1 skips the temporal convolutions (an image, or the per-frame model of §5).</param>
     public override Tensor forward(Tensor x, Tensor? temb, int frames)
     {
+        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
+        using var scope = NewDisposeScope();
         var h = conv1.call(functional.silu(norm1.forward(x)));
         if (temp_conv1 is not null && frames > 1) h = temp_conv1.forward(h, frames);
         if (time_emb_proj is not null) h = h + time_emb_proj.call(functional.silu(temb!)).unsqueeze(-1).unsqueeze(-1);
         h = conv2.call(functional.silu(norm2.forward(h)));
         if (temp_conv2 is not null && frames > 1) h = temp_conv2.forward(h, frames);
-        return (conv_shortcut?.call(x) ?? x) + h;
+        return ((conv_shortcut?.call(x) ?? x) + h).MoveToOuterDisposeScope();
     }
 }

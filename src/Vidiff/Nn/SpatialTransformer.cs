@@ -33,6 +33,8 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     /// <param name="context">[N, S, contextDim] content tokens.</param>
     public override Tensor forward(Tensor x, Tensor context)
     {
+        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
+        using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         var t = norm.forward(x);
         if (!linearProjection) t = proj_in.call(t);
@@ -42,6 +44,6 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
         if (linearProjection) t = proj_out.call(t);
         t = t.reshape(n, h, w, -1).permute(0, 3, 1, 2);
         if (!linearProjection) t = proj_out.call(t);
-        return t + x;
+        return (t + x).MoveToOuterDisposeScope();
     }
 }

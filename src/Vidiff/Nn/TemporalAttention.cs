@@ -34,6 +34,8 @@ public sealed class TemporalAttention : Module<Tensor, int, Tensor>
     /// <param name="frames">F, at most the number of learned frame positions.</param>
     public override Tensor forward(Tensor x, int frames)
     {
+        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
+        using var scope = NewDisposeScope();
         if (frames > frame_pos.shape[0])
             throw new ArgumentOutOfRangeException(nameof(frames), frames, $"temporal attention has frame positions for at most {frame_pos.shape[0]} frames");
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], b = n / frames;
@@ -42,6 +44,6 @@ public sealed class TemporalAttention : Module<Tensor, int, Tensor>
         t = t.permute(0, 3, 4, 2, 1).reshape(b * h * w, frames, c);
         t = proj_in.call(t) + frame_pos[..frames];
         t = proj_out.call(transformer_blocks[0].forward(t, null));
-        return x + t.view(b, h, w, frames, c).permute(0, 3, 4, 1, 2).reshape(n, c, h, w);
+        return (x + t.view(b, h, w, frames, c).permute(0, 3, 4, 1, 2).reshape(n, c, h, w)).MoveToOuterDisposeScope();
     }
 }

@@ -29,10 +29,12 @@ public sealed class TemporalConvolution : Module<Tensor, int, Tensor>
     /// <param name="frames">F.</param>
     public override Tensor forward(Tensor x, int frames)
     {
+        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
+        using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], b = n / frames;
         // Normalise over each video's group of channels, frames and pixels, then fold space: [B·H·W, C, F].
         var t = functional.silu(norm.forward(x.view(b, frames, c, h, w).transpose(1, 2)));
         t = conv.call(t.permute(0, 3, 4, 1, 2).reshape(b * h * w, c, frames));
-        return x + t.view(b, h, w, c, frames).permute(0, 4, 3, 1, 2).reshape(n, c, h, w);
+        return (x + t.view(b, h, w, c, frames).permute(0, 4, 3, 1, 2).reshape(n, c, h, w)).MoveToOuterDisposeScope();
     }
 }
