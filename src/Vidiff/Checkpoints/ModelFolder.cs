@@ -20,7 +20,8 @@ public sealed class ModelFolder : IDisposable
     public const string ConfigFile = "vidiff.json";
     public const string AutoencoderFile = "autoencoder.safetensors", UnetFile = "unet.safetensors", ClipFile = "clip.safetensors",
         PriorFile = "prior.safetensors", DepthFile = "depth.safetensors";
-    public const string VocabFile = "tokenizer/vocab.json", MergesFile = "tokenizer/merges.txt";
+    public const string TokenizerFolder = "tokenizer";
+    public const string VocabFile = TokenizerFolder + "/vocab.json", MergesFile = TokenizerFolder + "/merges.txt";
     const string IdentityCache = ".identity.json";
 
     static readonly string[] WeightFiles = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
@@ -78,7 +79,7 @@ public sealed class ModelFolder : IDisposable
             throw new FileNotFoundException($"Model folder {directory} is missing {string.Join(", ", missing)}.", Path.Combine(directory, missing[0]));
         var configPath = Path.Combine(directory, ConfigFile);
         var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
-        var tokenizer = ClipTokenizer.Load(Path.Combine(directory, VocabFile), Path.Combine(directory, MergesFile));
+        var tokenizer = ClipTokenizer.Load(Path.Combine(directory, TokenizerFolder));
 
         var model = new ModelFolder(config, tokenizer);
         try
@@ -105,12 +106,12 @@ public sealed class ModelFolder : IDisposable
             throw new IOException($"{directory} already exists and is not empty.");
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
-        System.IO.Directory.CreateDirectory(Path.Combine(temp, "tokenizer"));
+        System.IO.Directory.CreateDirectory(temp);
         try
         {
             File.WriteAllText(Path.Combine(temp, ConfigFile), Config.ToJson());
             foreach (var (file, module) in Networks) ModuleWeights.Save(module, Path.Combine(temp, file));
-            Tokenizer.Save(Path.Combine(temp, VocabFile), Path.Combine(temp, MergesFile));
+            Tokenizer.Save(Path.Combine(temp, TokenizerFolder));
             if (System.IO.Directory.Exists(full)) System.IO.Directory.Delete(full);
             System.IO.Directory.Move(temp, full);
         }

@@ -185,16 +185,13 @@ public sealed class EditPipeline(ModelFolder model)
         return new DiffusionPrior((PriorTransformer)Model.Prior, empty.TextEmbeds, empty.LastHiddenState, mask);
     }
 
-    /// <summary>Token ids [1, T] padded with the end-of-text id to the text tower's length, and the mask of real tokens.</summary>
+    /// <summary>Token ids [1, T] at the text tower's length (start, tokens, end, padding) and the mask of real tokens.</summary>
     (Tensor Ids, Tensor Mask) Tokenize(string text)
     {
-        var config = Model.Config.Clip.Text;
-        var tokens = Model.Tokenizer.Encode(text).Select(t => (long)t).ToList();
-        if (tokens.Count > config.MaxPositionEmbeddings) tokens = [.. tokens.Take(config.MaxPositionEmbeddings - 1), config.EosTokenId];
-        var ids = Enumerable.Repeat((long)config.EosTokenId, config.MaxPositionEmbeddings).ToArray();
-        tokens.CopyTo(ids);
-        var mask = Enumerable.Range(0, ids.Length).Select(i => i < tokens.Count).ToArray();
-        return (tensor(ids).unsqueeze(0), tensor(mask).unsqueeze(0));
+        int length = Model.Config.Clip.Text.MaxPositionEmbeddings;
+        var ids = Model.Tokenizer.Encode(text, length).Select(id => (long)id).ToArray();
+        int real = Math.Min(Model.Tokenizer.Tokenize(text).Count, length - 2) + 2;
+        return (tensor(ids).unsqueeze(0), tensor(Enumerable.Range(0, length).Select(i => i < real).ToArray()).unsqueeze(0));
     }
 
     /// <summary>

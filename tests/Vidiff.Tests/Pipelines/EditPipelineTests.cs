@@ -10,12 +10,15 @@ namespace Vidiff.Tests.Pipelines;
 /// <summary>A tiny random model and clips for edit tests: 16×16 frames, 8×8 latents.</summary>
 static class EditFixtures
 {
-    public static ClipTokenizer Tokenizer() => ClipTokenizer.Load("", "");
+    static readonly Lazy<ClipTokenizer> tokenizer = new(() => ClipTokenizer.Train(
+        ["a red cube on a blue floor", "a green sphere under a grey sky", "a yellow cone beside a white wall", "blue"], 560));
+
+    public static ClipTokenizer Tokenizer() => tokenizer.Value;
 
     /// <summary>The random depth head ends in a ReLU that mostly outputs 0; a positive last bias makes the depth vary.</summary>
     public static ModelFolder TinyModel(long seed = 0)
     {
-        var model = ModelFolder.Create(ModelConfig.Tiny(99, 98), Tokenizer(), seed);
+        var model = ModelFolder.Create(ModelConfig.Tiny(Tokenizer().VocabSize, Tokenizer().EndId), Tokenizer(), seed);
         using var _ = no_grad();
         model.Depth.named_parameters().Single(p => p.name == "head.head.4.bias").parameter.fill_(1);
         return model;
