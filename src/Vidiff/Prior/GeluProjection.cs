@@ -1,0 +1,19 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Vidiff.Prior;
+
+/// <summary>diffusers' GELU module: a linear projection <c>proj</c> followed by exact GELU.</summary>
+public sealed class GeluProjection : Module<Tensor, Tensor>
+{
+    readonly Linear proj;
+
+    public GeluProjection(int dimIn, int dimOut) : base(nameof(GeluProjection))
+    {
+        proj = Linear(dimIn, dimOut);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => functional.gelu(proj.forward(x));
+}
