@@ -86,6 +86,13 @@ static class EditCommand
         using var negativeImage = r.NegativeImage is null ? null : ImageFile.ReadRgb(r.NegativeImage).unsqueeze(0);
         var options = (r.Options with { Prompt = r.Prompt, Image = image, NegativePrompt = r.Negative, NegativeImage = negativeImage }).Resolve(model.Config);
 
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // let the pipeline stop within a step and the writers remove their temp files
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
         var summary = new Table().HideHeaders().AddColumns("", "");
         summary.AddRow("input", CommandErrors.Escape($"{input} ({video.Probe.Width}×{video.Probe.Height}, {video.Probe.FrameRate:0.###} fps)"));
         summary.AddRow("frames", $"{video.FrameCount} at {width}×{height} ({r.Frames.Fit.ToString().ToLowerInvariant()})");
@@ -98,14 +105,6 @@ static class EditCommand
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, model.Config.WindowFrames, model.Config.WindowOverlap).Windows.Count} of {model.Config.WindowFrames} frames, overlap {model.Config.WindowOverlap}");
         summary.AddRow("threads", threads.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(summary);
-
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true; // let the pipeline stop within a step and the writers remove their temp files
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         try
         {
             int chunk = model.Config.WindowFrames;

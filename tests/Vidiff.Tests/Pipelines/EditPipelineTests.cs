@@ -89,7 +89,7 @@ public class EditPipelineTests
             {
                 Assert.Equal(new[] { 3, 3, 1 }, chunks);
                 Assert.Equal(expected.shape, streamed.shape);
-                Assert.True(streamed.allclose(expected, rtol: 0, atol: 1e-5), $"t_s = {ts}: max diff {(streamed - expected).abs().max().item<float>()}");
+                Assert.True(streamed.allclose(expected, rtol: 0, atol: 1e-4), $"t_s = {ts}: max diff {(streamed - expected).abs().max().item<float>()}");
             }
         }
     }
