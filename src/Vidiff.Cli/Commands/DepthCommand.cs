@@ -54,7 +54,7 @@ static class DepthCommand
         try
         {
             if (raw) Directory.CreateDirectory(rawTemp);
-            using var writer = new VideoWriter(output, width, height, video.FrameRate);
+            using var writer = video.Writer(output, audio: false);
             int index = 0;
             AnsiConsole.Progress().Start(context =>
             {

@@ -109,8 +109,8 @@ static class EditCommand
         {
             int chunk = model.Config.WindowFrames;
             var pipeline = new EditPipeline(model);
-            using var writer = new VideoWriter(outputPath, width, height, video.FrameRate, audioFrom: input);
-            using var previewWriter = r.Preview ? new VideoWriter(previewVideo, 4 * width, height, video.FrameRate) : null;
+            using var writer = video.Writer(outputPath);
+            using var previewWriter = r.Preview ? video.Writer(previewVideo, widthFactor: 4, audio: false) : null;
             int middle = video.FrameCount / 2, previewed = 0;
             Tensor? middleStrip = null;
             try

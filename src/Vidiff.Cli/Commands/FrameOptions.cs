@@ -52,10 +52,14 @@ sealed class FrameOptions
     /// <summary>An input checked against the limits, with the frames it will give.</summary>
     public sealed record Opened(VideoProbe Probe, FrameSelection Selection, int Width, int Height, FrameFit Fit, int FrameCount, double FrameRate)
     {
+        /// <summary>A writer at this clip's size and rate carrying the input's audio for the selected span.</summary>
+        public VideoWriter Writer(string path, int widthFactor = 1, bool audio = true) =>
+            new(path, widthFactor * Width, Height, FrameRate, audio ? Probe.Path : null, Selection.Start, Selection == FrameSelection.All ? null : FrameCount / FrameRate);
+
         /// <summary>The selected, fitted frames as chunks [n, 3, Height, Width] in [−1, 1]; each call reads the input anew.</summary>
         public IEnumerable<Tensor> Read(int chunk)
         {
-            using var reader = new VideoReader(Probe.Path, Selection, new FrameFitting(Width, Height, Fit));
+            using var reader = new VideoReader(Probe, Selection, new FrameFitting(Width, Height, Fit));
             foreach (var frames in reader.ReadChunks(chunk)) yield return frames;
         }
     }

@@ -21,7 +21,8 @@ public sealed class EditPipeline(ModelFolder model)
 
     /// <summary>
     /// Edits a clip. <paramref name="readFrames"/> yields the (already fitted) input as chunks [n, 3, H, W] in [-1, 1],
-    /// H and W multiples of the latent stride; it is called once, or twice with a preview. <paramref name="write"/> gets
+    /// H and W multiples of the latent stride; it is called once, or twice with a preview, and each chunk is disposed
+    /// once used, so only one is held at a time. <paramref name="write"/> gets
     /// the output in the same chunks; <paramref name="writePreview"/>, if given, the strip input | depth | structure at
     /// t_s | output [n, 3, H, 4W]. Returns the number of frames written.
     /// </summary>
@@ -83,7 +84,8 @@ public sealed class EditPipeline(ModelFolder model)
                 if (inputs is not null && writePreview is not null)
                 {
                     if (!inputs.MoveNext()) throw new InvalidOperationException("The input gave fewer frames on the second read than on the first.");
-                    writePreview(Preview(inputs.Current, structure.narrow(2, start, n), depthRange, frames));
+                    using var input = inputs.Current;
+                    writePreview(Preview(input, structure.narrow(2, start, n), depthRange, frames));
                 }
                 start += n;
                 Report(EditProgress.Phase.Decode, start);
@@ -110,6 +112,7 @@ public sealed class EditPipeline(ModelFolder model)
         int stride = Model.Config.Autoencoder.Stride, frames = 0;
         foreach (var chunk in readFrames())
         {
+            using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             CheckFrames(chunk, stride);
             using var inner = NewDisposeScope();
@@ -205,6 +208,7 @@ public sealed class EditPipeline(ModelFolder model)
         int frames = 0;
         foreach (var chunk in readFrames())
         {
+            using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var depth = Model.Depth.forward(chunk.to(DepthDtype));
@@ -217,6 +221,7 @@ public sealed class EditPipeline(ModelFolder model)
         int written = 0;
         foreach (var chunk in readFrames())
         {
+            using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var depth = Model.Depth.forward(chunk.to(DepthDtype)).to(float32);
