@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using TorchSharp;
 using Vidiff.Runtime;
 using static TorchSharp.torch;
 

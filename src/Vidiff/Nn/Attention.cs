@@ -25,17 +25,20 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
 
     /// <param name="x">[N, T, queryDim] tokens.</param>
     /// <param name="context">[N, S, contextDim] tokens to attend to; null attends to x itself.</param>
-    public override Tensor forward(Tensor x, Tensor? context)
+    public override Tensor forward(Tensor x, Tensor? context) => forward(x, context, null);
+
+    /// <param name="mask">Additive [N, T, S] mask (the prior's causal and padding mask); null attends everywhere.</param>
+    public Tensor forward(Tensor x, Tensor? context, Tensor? mask)
     {
         var c = context ?? x;
-        return to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads));
+        return to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads, mask));
     }
 
     /// <summary>Splits [N, T, H·d] projections into heads, attends with scaled dot products and merges the heads.</summary>
-    public static Tensor MultiHead(Tensor q, Tensor k, Tensor v, int heads)
+    public static Tensor MultiHead(Tensor q, Tensor k, Tensor v, int heads, Tensor? mask = null)
     {
         Tensor Split(Tensor t) => t.view(t.shape[0], t.shape[1], heads, -1).transpose(1, 2);
-        var o = functional.scaled_dot_product_attention(Split(q), Split(k), Split(v));
+        var o = functional.scaled_dot_product_attention(Split(q), Split(k), Split(v), mask?.unsqueeze(1));
         return o.transpose(1, 2).reshape(q.shape[0], q.shape[1], -1);
     }
 }

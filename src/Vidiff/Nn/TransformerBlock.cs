@@ -6,7 +6,8 @@ namespace Vidiff.Nn;
 
 /// <summary>
 /// diffusers' BasicTransformerBlock: self-attention, cross-attention to the content tokens (paper §4), feed-forward,
-/// each pre-normalised and residual. Without a context width it has no cross-attention (the temporal attention, §2).
+/// each pre-normalised and residual. Without a context width it has no cross-attention (the temporal attention, §2;
+/// the prior, which also uses biased projections and a plain GELU feed-forward).
 /// </summary>
 public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
 {
@@ -16,25 +17,29 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     readonly Attention? attn2;
     readonly FeedForward ff;
 
-    public TransformerBlock(int dim, int heads, int headDim, int? contextDim) : base(nameof(TransformerBlock))
+    public TransformerBlock(int dim, int heads, int headDim, int? contextDim, bool gatedFeedForward = true, bool attentionBias = false)
+        : base(nameof(TransformerBlock))
     {
         norm1 = LayerNorm(dim);
-        attn1 = new Attention(dim, null, heads, headDim);
+        attn1 = new Attention(dim, null, heads, headDim, attentionBias);
         if (contextDim is int d)
         {
             norm2 = LayerNorm(dim);
             attn2 = new Attention(dim, d, heads, headDim);
         }
         norm3 = LayerNorm(dim);
-        ff = new FeedForward(dim);
+        ff = new FeedForward(dim, gated: gatedFeedForward);
         RegisterComponents();
     }
 
     /// <param name="x">[N, T, dim] tokens.</param>
     /// <param name="context">[N, S, contextDim] content tokens; ignored without cross-attention.</param>
-    public override Tensor forward(Tensor x, Tensor? context)
+    public override Tensor forward(Tensor x, Tensor? context) => forward(x, context, null);
+
+    /// <param name="selfAttentionMask">Additive [N, T, T] mask for the self-attention.</param>
+    public Tensor forward(Tensor x, Tensor? context, Tensor? selfAttentionMask)
     {
-        x = attn1.forward(norm1.forward(x), null) + x;
+        x = attn1.forward(norm1.forward(x), null, selfAttentionMask) + x;
         if (attn2 is not null) x = attn2.forward(norm2!.forward(x), context) + x;
         return ff.forward(norm3.forward(x)) + x;
     }

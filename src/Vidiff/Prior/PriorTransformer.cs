@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Vidiff.Nn;
 
 namespace Vidiff.Prior;
 
@@ -12,10 +13,10 @@ namespace Vidiff.Prior;
 public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Tensor?, Tensor>
 {
     public PriorConfig Config { get; }
-    readonly PriorTimestepEmbedding time_embedding;
+    readonly TimestepEmbedding time_embedding;
     readonly Linear proj_in, embedding_proj, encoder_hidden_states_proj, proj_to_clip_embeddings;
     readonly Parameter positional_embedding, prd_embedding;
-    readonly ModuleList<PriorTransformerBlock> transformer_blocks = new();
+    readonly ModuleList<TransformerBlock> transformer_blocks = new();
     readonly LayerNorm norm_out;
     readonly Tensor clip_mean, clip_std;
 
@@ -23,14 +24,14 @@ public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Te
     {
         Config = config;
         int inner = config.InnerDim, e = config.EmbeddingDim, l = config.NumEmbeddings + config.AdditionalEmbeddings;
-        time_embedding = new PriorTimestepEmbedding(inner);
+        time_embedding = new TimestepEmbedding(inner, inner);
         proj_in = Linear(e, inner);
         embedding_proj = Linear(e, inner);
         encoder_hidden_states_proj = Linear(e, inner);
         positional_embedding = Parameter(zeros(1, l, inner));
         prd_embedding = Parameter(zeros(1, 1, inner));
         for (int i = 0; i < config.NumLayers; i++)
-            transformer_blocks.Add(new PriorTransformerBlock(inner, config.NumAttentionHeads, config.AttentionHeadDim));
+            transformer_blocks.Add(new TransformerBlock(inner, config.NumAttentionHeads, config.AttentionHeadDim, null, gatedFeedForward: false, attentionBias: true));
         norm_out = LayerNorm(inner);
         proj_to_clip_embeddings = Linear(inner, e);
         // The image-embedding statistics the prior denoises in units of; identity until set from data or a checkpoint.
@@ -53,7 +54,7 @@ public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Te
         var tokens = cat([
             encoder_hidden_states_proj.forward(textHidden),
             embedding_proj.forward(textEmbed).unsqueeze(1),
-            time_embedding.forward(timesteps.expand(b)).unsqueeze(1),
+            time_embedding.call(TimestepEmbedding.Sinusoidal(timesteps.expand(b), Config.InnerDim)).unsqueeze(1),
             proj_in.forward(x).unsqueeze(1),
             prd_embedding.expand(b, -1, -1),
         ], 1) + positional_embedding;
@@ -65,7 +66,7 @@ public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Te
             mask = mask + keys.unsqueeze(1);
         }
         mask = mask.expand(b, -1, -1);
-        foreach (var block in transformer_blocks) tokens = block.forward(tokens, mask);
+        foreach (var block in transformer_blocks) tokens = block.forward(tokens, null, mask);
         return proj_to_clip_embeddings.forward(norm_out.forward(tokens)[.., -1]);
     }
 

@@ -10,7 +10,7 @@ public static class AtomicFile
     {
         using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
         write(stream);
-        stream.Flush(flushToDisk: true);
+        if (stream.CanWrite) stream.Flush(flushToDisk: true); // a writer may have closed it already
     });
 
     /// <summary>For writers that need a path (ffmpeg): the temp path keeps the target's extension.</summary>

@@ -51,6 +51,7 @@ public class SafetensorsFormatTests
             Assert.Equal(shape, t.shape);
             Assert.Equal(hex, Hex(t));
         }
+        Assert.Contains("has no tensor \"f33\"", Assert.Throws<CheckpointFormatException>(() => file.Read("f33")).Message);
     }
 
     [Fact]

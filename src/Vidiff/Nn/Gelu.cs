@@ -2,14 +2,14 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Vidiff.Prior;
+namespace Vidiff.Nn;
 
 /// <summary>diffusers' GELU module: a linear projection <c>proj</c> followed by exact GELU.</summary>
-public sealed class GeluProjection : Module<Tensor, Tensor>
+public sealed class Gelu : Module<Tensor, Tensor>
 {
     readonly Linear proj;
 
-    public GeluProjection(int dimIn, int dimOut) : base(nameof(GeluProjection))
+    public Gelu(int dimIn, int dimOut) : base(nameof(Gelu))
     {
         proj = Linear(dimIn, dimOut);
         RegisterComponents();

@@ -1,0 +1,64 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Vidiff.Depth;
+
+/// <summary>
+/// Patch embedding, [CLS] token and learned position embeddings. The position grid was learned at one image size;
+/// other sizes interpolate it the way each reference does (DPT: bilinear to the new grid; DINOv2: bicubic by the
+/// scale factor (grid + 0.1) / old grid), so imported weights give the reference's numbers at any input size.
+/// </summary>
+sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter cls_token, position_embeddings;
+    readonly Conv2d projection;
+    readonly DptConfig config;
+
+    public VitEmbeddings(DptConfig c) : base(nameof(VitEmbeddings))
+    {
+        config = c;
+        int grid = c.ImageSize / c.PatchSize;
+        cls_token = new Parameter(randn(1, 1, c.HiddenSize) * 0.02);
+        position_embeddings = new Parameter(randn(1, grid * grid + 1, c.HiddenSize) * 0.02);
+        projection = nn.Conv2d(3, c.HiddenSize, c.PatchSize, stride: c.PatchSize);
+        register_parameter("cls_token", cls_token);
+        // DINOv2 checkpoints carry a mask token for masked-image pretraining; depth never masks, but the key must exist.
+        if (c.Backbone == DptBackbone.Dinov2) register_parameter("mask_token", new Parameter(zeros(1, c.HiddenSize)));
+        register_parameter("position_embeddings", position_embeddings);
+        register_module("patch_embeddings", new Scope(("projection", projection)));
+    }
+
+    // Children are registered by hand under their Hugging Face names; TorchSharp's field reflection would add them twice.
+    protected override void RegisterComponents() { }
+
+    public override Tensor forward(Tensor pixels)
+    {
+        using var scope = NewDisposeScope();
+        long b = pixels.shape[0];
+        var patches = projection.forward(pixels);
+        long gh = patches.shape[2], gw = patches.shape[3];
+        var tokens = cat([cls_token.expand(b, -1, -1), patches.flatten(2).transpose(1, 2)], 1);
+        return (tokens + PositionEmbeddings(gh, gw, pixels.shape[2] == pixels.shape[3])).MoveToOuterDisposeScope();
+    }
+
+    internal Tensor PositionEmbeddings(long gh, long gw, bool squareInput)
+    {
+        long n = position_embeddings.shape[1] - 1, d = position_embeddings.shape[2];
+        long old = (long)Math.Sqrt(n);
+        var cls = position_embeddings[.., ..1];
+        var grid = position_embeddings[0, 1..].reshape(1, old, old, d).permute(0, 3, 1, 2);
+        if (config.Backbone == DptBackbone.Vit)
+            grid = F.interpolate(grid, [gh, gw], mode: InterpolationMode.Bilinear, align_corners: false);
+        else if (gh * gw == n && squareInput)
+            return position_embeddings;
+        else
+        {
+            grid = F.interpolate(grid, scale_factor: [(gh + 0.1) / old, (gw + 0.1) / old], mode: InterpolationMode.Bicubic, align_corners: false);
+            if (grid.shape[2] != gh || grid.shape[3] != gw)
+                throw new InvalidOperationException($"Position-embedding interpolation gave {grid.shape[2]}×{grid.shape[3]}, expected {gh}×{gw}.");
+        }
+        return cat([cls, grid.permute(0, 2, 3, 1).reshape(1, gh * gw, d)], 1);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+
+namespace Vidiff.Media;
+
+/// <summary>
+/// The ffmpeg arguments that open an input with a frame selection: a video file directly, a folder of numbered images
+/// through a concat list (sorted by the number in the names, played at <see cref="VideoProbe.FolderFrameRate"/>).
+/// </summary>
+sealed class MediaInput : IDisposable
+{
+    readonly string? list;
+
+    public IReadOnlyList<string> Arguments { get; }
+
+    public MediaInput(VideoProbe probe, FrameSelection selection)
+    {
+        var input = probe.Path;
+        var format = new List<string>();
+        if (probe.IsFolder)
+        {
+            list = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vidiff-{Guid.NewGuid():N}.ffconcat");
+            var text = new StringBuilder("ffconcat version 1.0\n");
+            string duration = (1 / VideoProbe.FolderFrameRate).ToString("R", CultureInfo.InvariantCulture);
+            foreach (var file in FrameFolder.List(probe.Path))
+                text.Append("file '").Append(System.IO.Path.GetFullPath(file).Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\nduration ").Append(duration).Append('\n');
+            File.WriteAllText(list, text.ToString());
+            format.AddRange(["-f", "concat", "-safe", "0"]);
+            input = list;
+        }
+        Arguments = [.. selection.InputArguments(), .. format, "-i", input];
+    }
+
+    public void Dispose()
+    {
+        if (list is not null) File.Delete(list);
+    }
+}

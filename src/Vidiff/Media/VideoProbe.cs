@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vidiff.Media;
+
+/// <summary>What ffprobe says of a video (or of a folder of numbered images, played at <see cref="FolderFrameRate"/>).</summary>
+public sealed record VideoProbe(string Path, int Width, int Height, double FrameRate, int FrameCount, double Duration, string Codec, bool HasAudio, string? AudioCodec)
+{
+    public const double FolderFrameRate = 24;
+
+    public bool IsFolder => Directory.Exists(Path);
+
+    public static VideoProbe Run(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var files = FrameFolder.List(path);
+            var (w, h) = ImageFile.Size(files[0]);
+            return new VideoProbe(path, w, h, FolderFrameRate, files.Count, files.Count / FolderFrameRate, "image", false, null);
+        }
+        if (!File.Exists(path)) throw new MediaException($"{path}: no such file or folder; expected a video or a folder of numbered images");
+
+        JsonElement root;
+        try
+        {
+            root = JsonDocument.Parse(Ffmpeg.Probe(["-show_streams", "-show_format", "-of", "json", path], path)).RootElement;
+        }
+        catch (MediaException)
+        {
+            throw new MediaException($"{path}: not a video ffmpeg can read; expected a video file (mp4, mov, webm, mkv, gif, …)");
+        }
+        var streams = root.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.FirstOrDefault(s => s.GetProperty("codec_type").GetString() == "video");
+        if (video.ValueKind != JsonValueKind.Object) throw new MediaException($"{path}: has no video stream; expected a video");
+        var audio = streams.FirstOrDefault(s => s.GetProperty("codec_type").GetString() == "audio");
+        string codec = Text(video, "codec_name") ?? "unknown";
+        int width = int.Parse(Text(video, "width") ?? "0", CultureInfo.InvariantCulture);
+        int height = int.Parse(Text(video, "height") ?? "0", CultureInfo.InvariantCulture);
+        double fps = Rational(Text(video, "avg_frame_rate")) is > 0 and var a ? a : Rational(Text(video, "r_frame_rate"));
+        if (!(fps > 0)) fps = 25;
+        double duration = double.TryParse(Text(video, "duration") ?? (root.TryGetProperty("format", out var f) ? Text(f, "duration") : null),
+            NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+
+        // Containers do not always store the frame count, and a stored one can lie: count decoded frames, which also
+        // proves the codec decodes.
+        int frames;
+        try
+        {
+            frames = CountFrames(["-i", path], "", path);
+        }
+        catch (MediaException)
+        {
+            throw new MediaException($"{path}: cannot decode its video (codec {codec}); expected a codec ffmpeg can decode");
+        }
+        if (frames == 0) throw new MediaException($"{path}: the video has no frames");
+        return new VideoProbe(path, width, height, fps, frames, duration > 0 ? duration : frames / fps, codec,
+            audio.ValueKind == JsonValueKind.Object, audio.ValueKind == JsonValueKind.Object ? Text(audio, "codec_name") : null);
+    }
+
+    /// <summary>Frames the input gives through a filter chain (decoded at 2×2 grey, so only decoding costs).</summary>
+    internal static int CountFrames(IEnumerable<string> input, string filters, string subject)
+    {
+        string chain = (filters.Length > 0 ? filters + "," : "") + "scale=2:2";
+        var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-f", "rawvideo", "-pix_fmt", "gray", "-"], subject: subject);
+        return bytes.Length / 4;
+    }
+
+    static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.ToString() : null;
+
+    static double Rational(string? text)
+    {
+        if (text is null) return 0;
+        var parts = text.Split('/');
+        return parts.Length == 2 && double.TryParse(parts[0], CultureInfo.InvariantCulture, out var n) && double.TryParse(parts[1], CultureInfo.InvariantCulture, out var m) && m != 0
+            ? n / m
+            : double.TryParse(text, CultureInfo.InvariantCulture, out var x) ? x : 0;
+    }
+}

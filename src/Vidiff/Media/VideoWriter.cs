@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace Vidiff.Media;
+
+/// <summary>
+/// Streams frames into a video (mp4/mov/mkv: H.264 yuv420p; webm: VP9; gif: palette) or a PNG folder (a path without
+/// extension, or ending in '/'). Everything goes to a temporary file beside the target that <see cref="Complete"/>
+/// renames into place; disposing an unfinished writer deletes it, so a cancelled edit leaves nothing behind.
+/// The audio of <c>audioFrom</c> (from its <c>audioStart</c>, for <c>audioDuration</c>) is carried to mp4/webm/mov/mkv.
+/// </summary>
+public sealed class VideoWriter : IDisposable
+{
+    readonly string target, temp;
+    readonly bool folder;
+    readonly int width, height;
+    readonly Process process;
+    readonly Task<string> stderr;
+    bool completed;
+
+    public VideoWriter(string path, int width, int height, double fps, string? audioFrom = null, double? audioStart = null, double? audioDuration = null)
+    {
+        if (width % 2 != 0 || height % 2 != 0) throw new MediaException($"{path}: frames must have even sizes for video output, got {width}×{height}");
+        target = System.IO.Path.GetFullPath(path);
+        folder = path.EndsWith('/') || System.IO.Path.GetExtension(path).Length == 0;
+        target = target.TrimEnd('/');
+        string ext = System.IO.Path.GetExtension(target).ToLowerInvariant();
+        string dir = System.IO.Path.GetDirectoryName(target)!;
+        if (!Directory.Exists(dir)) throw new MediaException($"{path}: the folder {dir} does not exist");
+        temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{(folder ? "" : ext)}");
+        this.width = width;
+        this.height = height;
+
+        var args = new List<string> { "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", fps.ToString("R", CultureInfo.InvariantCulture), "-i", "-" };
+        var audio = folder || ext == ".gif" || audioFrom is null ? null : VideoProbe.Run(audioFrom);
+        if (audio is { HasAudio: true })
+        {
+            if (audioStart is double s) args.AddRange(["-ss", s.ToString("R", CultureInfo.InvariantCulture)]);
+            if (audioDuration is double d) args.AddRange(["-t", d.ToString("R", CultureInfo.InvariantCulture)]);
+            args.AddRange(["-i", audioFrom!, "-map", "0:v:0", "-map", "1:a:0"]);
+            // Copy the track unchanged where the container takes its codec; otherwise the container's usual codec.
+            bool fits = ext == ".webm" ? audio.AudioCodec is "opus" or "vorbis" : ext == ".mkv" || audio.AudioCodec is "aac" or "mp3" or "alac" or "ac3";
+            args.AddRange(fits ? ["-c:a", "copy"] : ["-c:a", ext == ".webm" ? "libopus" : "aac"]);
+        }
+        if (folder)
+        {
+            Directory.CreateDirectory(temp);
+            args.AddRange(["-start_number", "0", System.IO.Path.Combine(temp, "%05d.png")]);
+        }
+        else
+        {
+            args.AddRange(ext switch
+            {
+                ".mp4" or ".mov" or ".mkv" => ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "medium"],
+                ".webm" => ["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-crf", "30", "-b:v", "0", "-row-mt", "1"],
+                ".gif" => ["-filter_complex", "split[a][b];[a]palettegen[p];[b][p]paletteuse", "-loop", "0"],
+                _ => throw new MediaException($"{path}: cannot write '{ext}'; expected .mp4, .mov, .mkv, .webm, .gif or a folder for PNG frames"),
+            });
+            if (ext is ".mp4" or ".mov") args.AddRange(["-movflags", "+faststart"]);
+            args.Add(temp);
+        }
+
+        var info = new ProcessStartInfo(Ffmpeg.FfmpegPath) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        process = Process.Start(info) ?? throw new MediaException($"{path}: could not start ffmpeg");
+        stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Appends frames [n, 3, H, W] in [-1, 1].</summary>
+    public void Write(Tensor frames)
+    {
+        if (frames.dim() != 4 || frames.shape[1] != 3 || frames.shape[2] != height || frames.shape[3] != width)
+            throw new ArgumentException($"expected frames [n, 3, {height}, {width}], got [{string.Join(", ", frames.shape)}]");
+        try
+        {
+            process.StandardInput.BaseStream.Write(Pixels.ToRgb24(frames));
+        }
+        catch (IOException)
+        {
+            throw Failure();
+        }
+    }
+
+    /// <summary>Finishes encoding and moves the output into place (replacing an existing one).</summary>
+    public void Complete()
+    {
+        process.StandardInput.Close();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw Failure();
+        if (folder)
+        {
+            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            Directory.Move(temp, target);
+        }
+        else File.Move(temp, target, overwrite: true);
+        completed = true;
+    }
+
+    MediaException Failure()
+    {
+        if (!process.HasExited) process.WaitForExit();
+        return new MediaException($"{target}: ffmpeg could not write the video ({stderr.Result.Trim().Split('\n').LastOrDefault()?.Trim()})");
+    }
+
+    public void Dispose()
+    {
+        if (!completed)
+        {
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        process.Dispose();
+    }
+}
