@@ -22,9 +22,9 @@ public sealed class EditPipeline(ModelFolder model)
     /// <summary>
     /// Edits a clip. <paramref name="readFrames"/> yields the (already fitted) input as chunks [n, 3, H, W] in [-1, 1],
     /// H and W multiples of the latent stride; it is called once, or twice with a preview, and each chunk is disposed
-    /// once used, so only one is held at a time. <paramref name="write"/> gets
-    /// the output in the same chunks; <paramref name="writePreview"/>, if given, the strip input | depth | structure at
-    /// t_s | output [n, 3, H, 4W]. Returns the number of frames written.
+    /// once used, so only one is held at a time. <paramref name="write"/> gets the output in the same chunks;
+    /// <paramref name="writePreview"/>, if given, the strip input | depth | structure at t_s | output [n, 3, H, 4W].
+    /// Cancellation is checked before every window of every step. Returns the number of frames written.
     /// </summary>
     public int Run(Func<IEnumerable<Tensor>> readFrames, EditOptions options, Action<Tensor> write, Action<Tensor>? writePreview = null,
         IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
@@ -50,7 +50,8 @@ public sealed class EditPipeline(ModelFolder model)
 
         // Noise z_T ~ N(0, I) for the whole clip, from the seed alone.
         var latentChannels = Model.Config.Autoencoder.LatentChannels;
-        using var noise = randn([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator: new Generator((ulong)options.Seed));
+        using var generator = new Generator((ulong)options.Seed);
+        using var noise = randn([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator: generator);
 
         // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step.
         var plan = FrameWindows.Plan(frameCount, Model.Config.WindowFrames, Model.Config.WindowOverlap);
@@ -173,7 +174,8 @@ public sealed class EditPipeline(ModelFolder model)
         {
             var (ids, mask) = Tokenize(prompt);
             var text = Model.Clip.EncodeTextFull(ids);
-            embedding = BuildPrior().Sample(text.TextEmbeds, text.LastHiddenState, new Generator((ulong)seed), mask).to(float32);
+            using var generator = new Generator((ulong)seed);
+            embedding = BuildPrior().Sample(text.TextEmbeds, text.LastHiddenState, generator, mask).to(float32);
         }
         else throw new ArgumentException("Content needs a prompt or an image.");
         return ClipModel.Normalize(embedding).unsqueeze(1).MoveToOuterDisposeScope();

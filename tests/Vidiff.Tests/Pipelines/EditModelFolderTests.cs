@@ -33,6 +33,18 @@ public sealed class EditModelFolderTests : IDisposable
     }
 
     [Fact]
+    public void PresetsAreConsistent()
+    {
+        ModelConfig.Tiny(600, 599).Validate("tiny");
+        ModelConfig.Mini(1024, 1023).Validate("mini");
+        var sd15 = ModelConfig.Sd15();
+        sd15.Validate("sd15");
+        Assert.Equal((64, 64), sd15.LatentSize);
+        Assert.Equal(50, sd15.Defaults.Steps);
+        Assert.Equal(20, ModelConfig.Mini(1024, 1023).Defaults.Steps);
+    }
+
+    [Fact]
     public void InconsistentConfigIsRefusedNamingTheFields()
     {
         var json = (ModelConfig.Tiny(99, 98) with { WindowOverlap = 8 }).ToJson();
