@@ -6,6 +6,7 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
 {
     InfoCommand.Create(),
     BenchCommand.Create(),
+    SynthCommand.Create(),
     EditCommand.Create(),
     DepthCommand.Create(),
     ModelCommand.Create(),

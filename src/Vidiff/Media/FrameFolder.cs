@@ -32,6 +32,47 @@ public static class FrameFolder
         }
     }
 
+    /// <summary>All images of the folder as [F,3,H,W] in [-1,1], decoded by one ffmpeg process.</summary>
+    public static Tensor Read(string dir)
+    {
+        var (bytes, f, h, w) = ReadRaw(dir, "rgb24", 3);
+        return Pixels.FromRgb24(bytes, f, h, w);
+    }
+
+    /// <summary>16-bit grey images as [F,H,W] in [0,1].</summary>
+    public static Tensor ReadGray16(string dir)
+    {
+        var (bytes, f, h, w) = ReadRaw(dir, "gray16le", 2);
+        var values = new ushort[bytes.Length / 2];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return tensor(values.Select(v => v / 65535f).ToArray(), [f, h, w]);
+    }
+
+    /// <summary>8-bit grey images as [F,H,W] bytes.</summary>
+    public static Tensor ReadGray8(string dir)
+    {
+        var (bytes, f, h, w) = ReadRaw(dir, "gray", 1);
+        return tensor(bytes, [f, h, w]);
+    }
+
+    static (byte[] Bytes, int Frames, int Height, int Width) ReadRaw(string dir, string pixelFormat, int bytesPerPixel)
+    {
+        var files = List(dir);
+        var (w, h) = ImageFile.Size(files[0]);
+        var list = MediaInput.WriteConcatList(files);
+        try
+        {
+            var bytes = Ffmpeg.Run(["-f", "concat", "-safe", "0", "-i", list, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], subject: dir);
+            if (bytes.Length != files.Count * w * h * bytesPerPixel)
+                throw new MediaException($"{dir}: decoded {bytes.Length} bytes for {files.Count} images of {w}×{h}; expected images of one size");
+            return (bytes, files.Count, h, w);
+        }
+        finally
+        {
+            File.Delete(list);
+        }
+    }
+
     /// <summary>The numbered images of a folder, in the order of the number in their names.</summary>
     public static IReadOnlyList<string> List(string dir)
     {

@@ -19,16 +19,23 @@ sealed class MediaInput : IDisposable
         var format = new List<string>();
         if (probe.IsFolder)
         {
-            list = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vidiff-{Guid.NewGuid():N}.ffconcat");
-            var text = new StringBuilder("ffconcat version 1.0\n");
-            string duration = (1 / VideoProbe.FolderFrameRate).ToString("R", CultureInfo.InvariantCulture);
-            foreach (var file in FrameFolder.List(probe.Path))
-                text.Append("file '").Append(System.IO.Path.GetFullPath(file).Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\nduration ").Append(duration).Append('\n');
-            File.WriteAllText(list, text.ToString());
+            list = WriteConcatList(FrameFolder.List(probe.Path));
             format.AddRange(["-f", "concat", "-safe", "0"]);
             input = list;
         }
         Arguments = [.. selection.InputArguments(), .. format, "-i", input];
+    }
+
+    /// <summary>An ffconcat list playing <paramref name="files"/> in order at the folder frame rate; the caller deletes it.</summary>
+    public static string WriteConcatList(IEnumerable<string> files)
+    {
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vidiff-{Guid.NewGuid():N}.ffconcat");
+        var text = new StringBuilder("ffconcat version 1.0\n");
+        string duration = (1 / VideoProbe.FolderFrameRate).ToString("R", CultureInfo.InvariantCulture);
+        foreach (var file in files)
+            text.Append("file '").Append(System.IO.Path.GetFullPath(file).Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\nduration ").Append(duration).Append('\n');
+        File.WriteAllText(path, text.ToString());
+        return path;
     }
 
     public void Dispose()

@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public enum BackgroundKind { Wall, Sky }

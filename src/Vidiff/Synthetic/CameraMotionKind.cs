@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public enum CameraMotionKind { None, Orbit, Dolly, Pan }

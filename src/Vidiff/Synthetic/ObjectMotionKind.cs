@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public enum ObjectMotionKind { None, Slide, Bounce, Spin }

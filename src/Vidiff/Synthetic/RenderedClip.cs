@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public sealed record RenderedClip(ClipInfo Info, IReadOnlyList<RenderedFrame> Frames);

@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public enum Shape { Sphere, Cube, Cylinder, Cone, Torus }

@@ -1,0 +1,3 @@
+namespace Vidiff.Synthetic;
+
+public sealed record Surface(string Color, Material Material);
