@@ -105,6 +105,8 @@ static class EditCommand
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, model.Config.WindowFrames, model.Config.WindowOverlap).Windows.Count} of {model.Config.WindowFrames} frames, overlap {model.Config.WindowOverlap}");
         summary.AddRow("threads", threads.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(summary);
+        var phases = new Dictionary<EditProgress.Phase, TimeSpan>();
+        var pipelineClock = Stopwatch.StartNew();
         try
         {
             int chunk = model.Config.WindowFrames;
@@ -115,7 +117,7 @@ static class EditCommand
             Tensor? middleStrip = null;
             try
             {
-                RunWithProgress(video.FrameCount, options.Steps!.Value, progress => pipeline.Run(
+                phases = RunWithProgress(video.FrameCount, options.Steps!.Value, progress => pipeline.Run(
                     () => video.Read(chunk), options, writer.Write,
                     previewWriter is null ? null : strip =>
                     {
@@ -141,15 +143,18 @@ static class EditCommand
             Console.CancelKeyPress -= onCancel;
         }
 
+        var total = pipelineClock.Elapsed;
         WriteSettings(settingsPath, r, options, input, video, outputPath, modelPath, model.Config, clock.Elapsed);
         AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(outputPath)}[/] ({video.FrameCount} frames) in {clock.Elapsed.TotalSeconds:F1} s");
+        AnsiConsole.MarkupLine($"[grey]{PhaseTimes(phases, total)}[/]");
         if (r.Preview) AnsiConsole.MarkupLine($"preview [bold]{CommandErrors.Escape(previewVideo)}[/] and {CommandErrors.Escape(previewImage)}");
         return 0;
     }
 
-    /// <summary>Spectre progress bars for the phases; plain lines when the output is not a terminal.</summary>
-    static void RunWithProgress(int frames, int steps, Action<IProgress<EditProgress>> run)
+    /// <summary>Spectre progress bars for the phases; returns the time at which each phase began.</summary>
+    static Dictionary<EditProgress.Phase, TimeSpan> RunWithProgress(int frames, int steps, Action<IProgress<EditProgress>> run)
     {
+        var began = new Dictionary<EditProgress.Phase, TimeSpan>();
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
@@ -159,6 +164,7 @@ static class EditCommand
                 var decode = context.AddTask("decode", maxValue: frames);
                 run(new Progress(p =>
                 {
+                    began.TryAdd(p.Stage, p.Elapsed);
                     switch (p.Stage)
                     {
                         case EditProgress.Phase.Structure: structure.Value = p.Frames; break;
@@ -174,6 +180,15 @@ static class EditCommand
                     }
                 }));
             });
+        return began;
+    }
+
+    /// <summary>"structure 1.2 s, content 0.1 s, denoise 30.5 s, decode 2.0 s": where the time went.</summary>
+    static string PhaseTimes(Dictionary<EditProgress.Phase, TimeSpan> began, TimeSpan total)
+    {
+        var order = began.OrderBy(kv => kv.Value).ToList();
+        return string.Join(", ", order.Select((kv, i) =>
+            $"{kv.Key.ToString().ToLowerInvariant()} {((i + 1 < order.Count ? order[i + 1].Value : total) - kv.Value).TotalSeconds:F1} s"));
     }
 
     /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>

@@ -111,6 +111,7 @@ public sealed class EditPipeline(ModelFolder model)
         var chunks = new List<int>();
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         int stride = Model.Config.Autoencoder.Stride, frames = 0;
+        onFrames(0);
         foreach (var chunk in readFrames())
         {
             using var _ = chunk;
