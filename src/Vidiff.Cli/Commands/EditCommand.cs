@@ -69,9 +69,8 @@ static class EditCommand
             if (file is not null && !File.Exists(file)) throw new FileNotFoundException($"Image {file} does not exist.", file);
         var outputPath = CommandOptions.CheckOutput(r.Output ?? DefaultOutput(input), r.Overwrite);
         string previewVideo = PreviewPath(outputPath, ".mp4"), previewImage = PreviewPath(outputPath, ".png"), settingsPath = outputPath + ".json";
-        if (r.Preview)
-            foreach (var path in new[] { previewVideo, previewImage })
-                CommandOptions.CheckOutput(path, r.Overwrite);
+        foreach (var path in r.Preview ? [settingsPath, previewVideo, previewImage] : new[] { settingsPath })
+            CommandOptions.CheckOutput(path, r.Overwrite);
 
         int threads = Threads.Configure();
         var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
