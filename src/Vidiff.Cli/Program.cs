@@ -7,5 +7,11 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     InfoCommand.Create(),
     BenchCommand.Create(),
     SynthCommand.Create(),
+    EditCommand.Create(),
+    DepthCommand.Create(),
+    ModelCommand.Create(),
 };
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+// A bad option gets its one-line error, not the whole help text after it.
+if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction parseError) parseError.ShowHelp = false;
+return parsed.Invoke();

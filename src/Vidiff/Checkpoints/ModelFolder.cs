@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TorchSharp;
+using Vidiff.Autoencoder;
+using Vidiff.Clip;
+using Vidiff.Depth;
+using Vidiff.Prior;
+using Vidiff.Unet;
+using static TorchSharp.torch;
+
+namespace Vidiff.Checkpoints;
+
+/// <summary>
+/// A model as a folder (design.md): <c>vidiff.json</c> (<see cref="ModelConfig"/>), one safetensors file per network
+/// and the CLIP tokenizer's <c>vocab.json</c> and <c>merges.txt</c>.
+/// </summary>
+public sealed class ModelFolder : IDisposable
+{
+    public const string ConfigFile = "vidiff.json";
+    public const string AutoencoderFile = "autoencoder.safetensors", UnetFile = "unet.safetensors", ClipFile = "clip.safetensors",
+        PriorFile = "prior.safetensors", DepthFile = "depth.safetensors";
+    public const string TokenizerFolder = "tokenizer";
+    public const string VocabFile = TokenizerFolder + "/vocab.json", MergesFile = TokenizerFolder + "/merges.txt";
+    const string IdentityCache = ".identity.json";
+
+    static readonly string[] WeightFiles = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
+
+    /// <summary>Every file a model folder must hold.</summary>
+    public static IReadOnlyList<string> Files { get; } = [ConfigFile, .. WeightFiles, VocabFile, MergesFile];
+
+    public ModelConfig Config { get; }
+    public AutoencoderKL Autoencoder { get; }
+    public SpatioTemporalUnet Unet { get; }
+    public ClipModel Clip { get; }
+
+    /// <summary>The prior's network: a <see cref="PriorTransformer"/> or a <see cref="RegressionPrior"/> (<see cref="ModelConfig.PriorType"/>).</summary>
+    public nn.Module Prior { get; }
+    public DptDepthEstimator Depth { get; }
+    public ClipTokenizer Tokenizer { get; }
+
+    ModelFolder(ModelConfig config, ClipTokenizer tokenizer)
+    {
+        Config = config;
+        Tokenizer = tokenizer;
+        Autoencoder = new AutoencoderKL(config.Autoencoder);
+        Unet = new SpatioTemporalUnet(config.Unet);
+        Clip = new ClipModel(config.Clip);
+        Prior = config.PriorType == ModelConfig.PriorKind.Diffusion
+            ? new PriorTransformer(config.Prior)
+            : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim);
+        Depth = new DptDepthEstimator(config.Depth);
+    }
+
+    IEnumerable<(string File, nn.Module Module)> Networks =>
+        [(AutoencoderFile, Autoencoder), (UnetFile, Unet), (ClipFile, Clip), (PriorFile, Prior), (DepthFile, Depth)];
+
+    /// <summary>A randomly initialised model of <paramref name="config"/> (for tests, benchmarks and as the start of training).</summary>
+    public static ModelFolder Create(ModelConfig config, ClipTokenizer tokenizer, long seed = 0)
+    {
+        config.Validate(config.Name);
+        torch.random.manual_seed(seed);
+        var model = new ModelFolder(config, tokenizer);
+        model.Eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Loads a model folder in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
+    /// file or an inconsistent config fails naming the file; a weight file that does not match the config fails naming
+    /// the file and key (strict loading).
+    /// </summary>
+    public static ModelFolder Load(string directory, ScalarType dtype = ScalarType.Float32)
+    {
+        if (!System.IO.Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Model folder {directory} does not exist.");
+        var missing = Files.Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
+        if (missing.Count > 0)
+            throw new FileNotFoundException($"Model folder {directory} is missing {string.Join(", ", missing)}.", Path.Combine(directory, missing[0]));
+        var configPath = Path.Combine(directory, ConfigFile);
+        var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var tokenizer = ClipTokenizer.Load(Path.Combine(directory, TokenizerFolder));
+
+        var model = new ModelFolder(config, tokenizer);
+        try
+        {
+            foreach (var (file, module) in model.Networks)
+                ModuleWeights.Load(module, Path.Combine(directory, file), strict: true);
+            if (dtype != ScalarType.Float32)
+                foreach (var (_, module) in model.Networks) module.to(dtype);
+            model.Eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the folder into a temporary sibling and renames it into place, so a failed save leaves nothing.</summary>
+    public void Save(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        if (System.IO.Directory.Exists(full) && System.IO.Directory.EnumerateFileSystemEntries(full).Any())
+            throw new IOException($"{directory} already exists and is not empty.");
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
+        if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
+        System.IO.Directory.CreateDirectory(temp);
+        try
+        {
+            File.WriteAllText(Path.Combine(temp, ConfigFile), Config.ToJson());
+            foreach (var (file, module) in Networks) ModuleWeights.Save(module, Path.Combine(temp, file));
+            Tokenizer.Save(Path.Combine(temp, TokenizerFolder));
+            if (System.IO.Directory.Exists(full)) System.IO.Directory.Delete(full);
+            System.IO.Directory.Move(temp, full);
+        }
+        catch
+        {
+            System.IO.Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The model's identity for reproducibility records: SHA-256 over vidiff.json, the tokenizer and every weight
+    /// file's SHA-256. File hashes are cached in the folder by (size, modification time), since full-size weights take
+    /// seconds to hash; a read-only folder simply hashes every time.
+    /// </summary>
+    public static string Identity(string directory)
+    {
+        var cachePath = Path.Combine(directory, IdentityCache);
+        Dictionary<string, CachedHash> cache;
+        try
+        {
+            cache = File.Exists(cachePath) ? JsonSerializer.Deserialize<Dictionary<string, CachedHash>>(File.ReadAllText(cachePath)) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            cache = [];
+        }
+        bool changed = false;
+        var all = new StringBuilder();
+        foreach (var file in Files)
+        {
+            var info = new FileInfo(Path.Combine(directory, file));
+            if (!info.Exists) throw new FileNotFoundException($"Model folder {directory} is missing {file}.", info.FullName);
+            long ticks = info.LastWriteTimeUtc.Ticks;
+            if (!cache.TryGetValue(file, out var hash) || hash.Length != info.Length || hash.Ticks != ticks)
+            {
+                using var stream = info.OpenRead();
+                cache[file] = hash = new CachedHash(info.Length, ticks, Convert.ToHexStringLower(SHA256.HashData(stream)));
+                changed = true;
+            }
+            all.Append(file).Append(' ').Append(hash.Sha256).Append('\n');
+        }
+        if (changed)
+        {
+            try
+            {
+                File.WriteAllText(cachePath, JsonSerializer.Serialize(cache));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only model folder: hash again next time.
+            }
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(all.ToString())));
+    }
+
+    sealed record CachedHash(long Length, long Ticks, string Sha256);
+
+    void Eval()
+    {
+        foreach (var (_, module) in Networks) module.eval();
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, module) in Networks) module.Dispose();
+    }
+}

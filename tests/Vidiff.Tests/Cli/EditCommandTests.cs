@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Vidiff.Checkpoints;
+using Vidiff.Tests.Pipelines;
+
+namespace Vidiff.Tests.Cli;
+
+public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("vidiff-edit-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    string Out(string name = "out.mp4") => Path.Combine(dir, name);
+
+    (int Code, string Stdout, string Stderr) Edit(params string[] args) =>
+        CliFixture.Vidiff(["edit", .. args, "--model", fixture.Model, "--steps", "2"]);
+
+    [Fact]
+    public void EditKeepsFrameCountRateAndAudioAndWritesSettings()
+    {
+        var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a red cube", "-o", Out(), "--seed", "3");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal((24, 24.0, true), CliFixture.Probe(Out()));
+        Assert.Contains(Out(), stdout);
+
+        using var settings = JsonDocument.Parse(File.ReadAllText(Out() + ".json"));
+        var s = settings.RootElement;
+        Assert.Equal(3, s.GetProperty("seed").GetInt64());
+        Assert.Equal(2, s.GetProperty("steps").GetInt32());
+        Assert.Equal("a red cube", s.GetProperty("prompt").GetString());
+        Assert.Equal(ModelFolder.Identity(fixture.Model), s.GetProperty("model_identity").GetString());
+        Assert.Equal(24, s.GetProperty("frames").GetInt32());
+        Assert.Equal(7.5, s.GetProperty("guidance").GetDouble());
+        Assert.Contains("--seed 3", s.GetProperty("command").GetString());
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameVideoAndAnotherSeedDoesNot()
+    {
+        Assert.Equal(0, Edit(fixture.Clip, "-p", "a cube", "-o", Out("a.mp4"), "--seed", "1", "--max-frames", "6").Code);
+        Assert.Equal(0, Edit(fixture.Clip, "-p", "a cube", "-o", Out("b.mp4"), "--seed", "1", "--max-frames", "6").Code);
+        Assert.Equal(0, Edit(fixture.Clip, "-p", "a cube", "-o", Out("c.mp4"), "--seed", "2", "--max-frames", "6").Code);
+        string Frames(string f) => Convert.ToHexString(SHA256.HashData(DecodeRaw(f)));
+        Assert.Equal(Frames(Out("a.mp4")), Frames(Out("b.mp4")));
+        Assert.NotEqual(Frames(Out("a.mp4")), Frames(Out("c.mp4")));
+    }
+
+    [Fact]
+    public void PreviewWritesAStripVideoAndImage()
+    {
+        var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a cube", "-o", Out(), "--preview", "--max-frames", "5");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(5, CliFixture.Probe(Out()).Frames);
+        Assert.Equal(5, CliFixture.Probe(Out("out.preview.mp4")).Frames);
+        var (w, h) = global::Vidiff.Media.ImageFile.Size(Out("out.preview.png"));
+        Assert.Equal((64, 16), (w, h)); // four 16×16 columns
+    }
+
+    [Fact]
+    public void InterruptLeavesNoOutput()
+    {
+        var before = CliFixture.Snapshot(dir);
+        // Ctrl+C once the settings summary is printed, i.e. while denoising.
+        var (code, _, stderr) = CliFixture.Run(Path.Combine(AppContext.BaseDirectory, "vidiff"),
+            ["edit", fixture.Clip, "-p", "a cube", "-o", Out(), "--model", fixture.Model, "--steps", "1000"], interruptAfter: "threads");
+        Assert.Equal(130, code);
+        Assert.Contains("cancelled", stderr);
+        Assert.Equal(before, CliFixture.Snapshot(dir));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void DepthWritesColourVideoAndRawPngs()
+    {
+        var (code, stdout, stderr) = CliFixture.Vidiff("depth", fixture.Clip, "-o", Out("depth.mp4"), "--raw", "--model", fixture.Model, "--max-frames", "6");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(6, CliFixture.Probe(Out("depth.mp4")).Frames);
+        var raw = Directory.GetFiles(Out("depth.mp4") + ".raw", "*.png").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(6, raw.Count);
+        using var first = global::Vidiff.Media.ImageFile.ReadGray16(raw[0]);
+        Assert.Equal(new long[] { 16, 16 }, first.shape);
+    }
+
+    [Fact]
+    public void ModelNewWritesALoadableFolder()
+    {
+        var model = Path.Combine(dir, "m");
+        var (code, stdout, stderr) = CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model, "--seed", "4");
+        Assert.True(code == 0, stdout + stderr);
+        using var loaded = ModelFolder.Load(model);
+        Assert.Equal("tiny", loaded.Config.Name);
+        var again = CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model);
+        Assert.NotEqual(0, again.Code);
+        Assert.Contains("already exists", again.Stderr);
+    }
+
+    static byte[] DecodeRaw(string video)
+    {
+        var raw = Path.ChangeExtension(video, ".rgb");
+        CliFixture.Ffmpeg("-i", video, "-f", "rawvideo", "-pix_fmt", "rgb24", raw);
+        return File.ReadAllBytes(raw);
+    }
+}
