@@ -7,5 +7,6 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     InfoCommand.Create(),
     BenchCommand.Create(),
     SynthCommand.Create(),
+    TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();
