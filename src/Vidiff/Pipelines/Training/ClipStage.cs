@@ -20,6 +20,7 @@ public static class ClipStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
+        ctx.RefuseBf16(Name, "ClipImagePreprocessor");
         var tokenizer = Tokenizer(ctx, config.Clip.Text.VocabSize);
         // The text tower's vocabulary and pooling token follow the tokenizer actually learnt.
         config = config with { Clip = config.Clip with { Text = config.Clip.Text with { VocabSize = tokenizer.VocabSize, EosTokenId = tokenizer.EndId } } };

@@ -20,6 +20,7 @@ public static class DepthStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
+        ctx.RefuseBf16(Name, "DptDepthEstimator's input normalisation");
         var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute);
         using var run = ctx.Run(Name, () => new DptDepthEstimator(config.Depth));
         double last = StageContext.Loop(run, () => Loss(run, ctx.Data, loss, ctx.Options.BatchSize));

@@ -20,6 +20,7 @@ public static class PriorStage
     {
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
+        ctx.RefuseBf16(Name, "PriorTransformer's timestep features");
         using var clip = ctx.Load(new ClipModel(config.Clip), ModelFolder.ClipFile, ClipStage.Name);
         var tokenizer = ClipTokenizer.Load(Path.Combine(ctx.ModelDir, ModelFolder.TokenizerFolder));
         var text = new TextEncoder(clip, tokenizer);

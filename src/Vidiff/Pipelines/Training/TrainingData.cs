@@ -126,6 +126,8 @@ public sealed class TrainingData : IDisposable
 
     public string RandomCaption(Random rng, int clip) => Captions[clip][rng.Next(Captions[clip].Count)];
 
+    public int LongestTrainingClip => Enumerable.Range(0, TrainClips).Max(FrameCount);
+
     /// <summary>The training clips with at least <paramref name="frames"/> frames.</summary>
     public int[] ClipsWithAtLeast(int frames) => [.. Enumerable.Range(0, TrainClips).Where(c => FrameCount(c) >= frames)];
 

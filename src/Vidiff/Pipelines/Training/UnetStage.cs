@@ -40,8 +40,8 @@ public static class UnetStage
         Parameterization parameterization, UnetSettings settings, int batch)
     {
         var (g, rng) = run.RandomForStep();
-        int maxFrames = Math.Min(settings.MaxFrames, run.Model.Config.MaxFrames);
-        int frames = rng.NextDouble() < settings.ImageShare ? 1 : rng.Next(settings.MinFrames, maxFrames + 1);
+        int maxFrames = Math.Min(Math.Min(settings.MaxFrames, run.Model.Config.MaxFrames), data.LongestTrainingClip);
+        int frames = rng.NextDouble() < settings.ImageShare ? 1 : rng.Next(Math.Min(settings.MinFrames, maxFrames), maxFrames + 1);
         var eligible = data.ClipsWithAtLeast(frames);
         if (eligible.Length == 0)
             throw new InvalidDataException($"No training clip has {frames} frames; lower the clip length or make a data set with longer clips.");
