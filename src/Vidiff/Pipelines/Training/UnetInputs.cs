@@ -25,10 +25,14 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
     {
         var path = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
         long frames = ctx.Data.Frames.shape[0];
+        // Valid while the data set's size and the three frozen networks' files are unchanged.
+        var source = string.Join("|", new[] { ModelFolder.AutoencoderFile, ModelFolder.DepthFile, ModelFolder.ClipFile }
+            .Select(f => File.GetLastWriteTimeUtc(Path.Combine(ctx.ModelDir, f)).Ticks).Prepend(frames)
+            .Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (File.Exists(path))
         {
             using var file = new SafetensorsFile(path);
-            if (file.Metadata.GetValueOrDefault("frames") == frames.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            if (file.Metadata.GetValueOrDefault("source") == source)
                 return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"));
         }
         using var autoencoder = ctx.Load(new AutoencoderKL(config.Autoencoder), ModelFolder.AutoencoderFile, AutoencoderStage.Name);
@@ -52,7 +56,7 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         Directory.CreateDirectory(ctx.RunDir(UnetStage.Name));
         Safetensors.Write(path,
             new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds },
-            new Dictionary<string, string> { ["frames"] = frames.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            new Dictionary<string, string> { ["source"] = source });
         return inputs;
     }
 
