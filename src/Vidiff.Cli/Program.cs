@@ -10,6 +10,7 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     EditCommand.Create(),
     DepthCommand.Create(),
     ModelCommand.Create(),
+    TrainCommand.Create(),
 };
 var parsed = root.Parse(args);
 // A bad option gets its one-line error, not the whole help text after it.

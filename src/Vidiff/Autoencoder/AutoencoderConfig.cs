@@ -13,8 +13,8 @@ public sealed record AutoencoderConfig(
     /// <summary>For tests: latent stride 2.</summary>
     public static AutoencoderConfig Tiny => new([16, 32], LayersPerBlock: 1, NormGroups: 8);
 
-    /// <summary>The bundled model: latent stride 4, 64×64 frames to 16×16×4 latents.</summary>
-    public static AutoencoderConfig Mini => new([64, 128, 256]);
+    /// <summary>The bundled model: latent stride 4, 64×64 frames to 16×16×4 latents; 2.7M parameters.</summary>
+    public static AutoencoderConfig Mini => new([32, 64, 128], LayersPerBlock: 1);
 
     /// <summary>Stable Diffusion's autoencoder: latent stride 8.</summary>
     public static AutoencoderConfig Sd => new([128, 256, 512, 512]);

@@ -26,10 +26,10 @@ public sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, in
 
     /// <summary>
     /// The bundled model's CLIP: 64×64 frames in 8×8 patches, trained on the procedural world.
-    /// The vocabulary and end-of-text id follow the mini tokenizer; pass them in.
+    /// The vocabulary and end-of-text id follow the mini tokenizer; pass them in. About 2.8M parameters (vocabulary 1024).
     /// </summary>
     public static ClipConfig Mini(int vocabSize, int eosTokenId, int maxLength = 77) => new(
-        new ClipTextConfig(vocabSize, maxLength, 256, 1024, 4, 4, "quick_gelu", eosTokenId),
-        new ClipVisionConfig(64, 8, 256, 1024, 6, 4, "quick_gelu"),
+        new ClipTextConfig(vocabSize, maxLength, 256, 512, 2, 4, "quick_gelu", eosTokenId),
+        new ClipVisionConfig(64, 8, 192, 768, 3, 4, "quick_gelu"),
         ProjectionDim: 256);
 }

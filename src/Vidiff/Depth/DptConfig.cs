@@ -39,9 +39,9 @@ public sealed record DptConfig(
     public static DptConfig Tiny { get; } = new(DptBackbone.Vit, 32, 8, 16, 4, 2, 32,
         [0, 1, 2, 3], [4, 8, 16, 16], 8, 1e-12, 16, Half, Half);
 
-    /// <summary>The bundled model's estimator: 64×64 frames, an 8×8 token grid.</summary>
-    public static DptConfig Mini { get; } = new(DptBackbone.Vit, 64, 8, 160, 4, 4, 640,
-        [0, 1, 2, 3], [32, 64, 128, 160], 64, 1e-12, 16, Half, Half);
+    /// <summary>The bundled model's estimator: 64×64 frames, an 8×8 token grid; 1.1M parameters (the mini model's 20M budget).</summary>
+    public static DptConfig Mini { get; } = new(DptBackbone.Vit, 64, 8, 96, 4, 4, 384,
+        [0, 1, 2, 3], [32, 48, 64, 96], 48, 1e-12, 16, Half, Half);
 
     /// <summary>
     /// Size the model sees for a frame of height × width: scale as little as possible while keeping the aspect ratio so

@@ -120,7 +120,10 @@ public class ClipModelTests
     public void InitialisationFollowsTransformers()
     {
         manual_seed(0);
-        var state = new ClipModel(ClipConfig.Mini(vocabSize: 2048, eosTokenId: 2)).state_dict();
+        var state = new ClipModel(new ClipConfig(
+            new ClipTextConfig(2048, 77, 256, 1024, 4, 4, "quick_gelu", 2),
+            new ClipVisionConfig(64, 8, 256, 1024, 6, 4, "quick_gelu"),
+            ProjectionDim: 256)).state_dict();
         void AssertStd(double expected, string key) => Assert.InRange(state[key].std().item<float>() / expected, 0.97, 1.03);
         AssertStd(0.02, "text_model.embeddings.token_embedding.weight");
         // q/k/v: width^-1/2 · (2 · layers)^-1/2; out: width^-1/2; fc1: (2 · width)^-1/2.

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vidiff.Checkpoints;
+using Vidiff.Pipelines;
+using Vidiff.Pipelines.Training;
+
+namespace Vidiff.Cli.Commands;
+
+/// <summary><c>vidiff train --stage NAME</c>: one stage of the bundled model's recipe (docs/training.md); rerunning continues it.</summary>
+static class TrainCommand
+{
+    const int StoppedEarly = 3;
+
+    static readonly string[] Stages = [AutoencoderStage.Name, DepthStage.Name, ClipStage.Name, PriorStage.Name, UnetStage.Name];
+
+    /// <summary>Per-stage defaults of the mini recipe: (steps, batch, learning rate).</summary>
+    static (int Steps, int Batch, double Lr) Defaults(string stage) => stage switch
+    {
+        "autoencoder" => (3000, 16, 4e-4),
+        "depth" => (3000, 16, 3e-4),
+        "clip" => (4000, 64, 5e-4),
+        "prior" => (2000, 64, 3e-4),
+        _ => (15000, 16, 2e-4),
+    };
+
+    public static Command Create()
+    {
+        var stage = new Option<string>("--stage") { Description = "Stage to train: " + string.Join(", ", Stages) + " (in this order).", Required = true };
+        stage.AcceptOnlyFromAmong(Stages);
+        var data = new Option<string>("--data") { Description = "Synthetic data set folder (vidiff synth --out).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder to train into; vidiff.json is created with the mini config if absent.", Required = true };
+        var steps = new Option<int?>("--steps") { Description = "Total optimiser steps of the stage (default per stage, see docs/training.md)." };
+        var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes (checkpoint and export); rerun to continue." };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (for unet: frames per step)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (AdamW, linear warm-up)." };
+        var bf16 = new Option<bool>("--bf16") { Description = "Run forward and backward in bfloat16 with an fp32 master copy." };
+        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every batch.", DefaultValueFactory = _ => 0 };
+        var imageShare = new Option<double>("--image-share") { Description = "unet: share of steps that are image batches (joint image-video training).", DefaultValueFactory = _ => new UnetSettings().ImageShare };
+        var command = new Command("train", "Train one stage of a model on a synthetic data set: autoencoder, depth, clip, prior, unet.")
+        {
+            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare,
+        };
+        command.SetAction(parse =>
+        {
+            var name = parse.GetValue(stage)!;
+            var (defaultSteps, defaultBatch, defaultLr) = Defaults(name);
+            var options = new TrainingOptions(parse.GetValue(steps) ?? defaultSteps, BatchSize: parse.GetValue(batch) ?? defaultBatch,
+                LearningRate: parse.GetValue(lr) ?? defaultLr, Bf16: parse.GetValue(bf16), Minutes: parse.GetValue(minutes), Seed: parse.GetValue(seed));
+            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare)));
+        });
+        return command;
+    }
+
+    static int Run(string stage, string dataDir, string modelDir, TrainingOptions options, UnetSettings unet)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // The first Ctrl+C ends the stage cleanly (checkpoint and export); a second one kills the process.
+            e.Cancel = !cancel.IsCancellationRequested;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            if (options.Steps < 1 || options.BatchSize < 1) throw new ArgumentException($"--steps and --batch must be positive, got {options.Steps} and {options.BatchSize}");
+            Directory.CreateDirectory(modelDir);
+            var configPath = Path.Combine(modelDir, ModelFolder.ConfigFile);
+            AnsiConsole.MarkupLine($"loading [bold]{Markup.Escape(dataDir)}[/]…");
+            using var data = TrainingData.Open(dataDir);
+            StageResult? result = null;
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(progress =>
+                {
+                    var task = progress.AddTask(stage, maxValue: options.Steps);
+                    var ctx = new StageContext(data, modelDir, options, new Reporter(p =>
+                    {
+                        task.Value = p.Step;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Stage} step {p.Step}/{p.Steps} loss {p.Loss:G4}");
+                    }), cancel.Token);
+                    if (!File.Exists(configPath)) ctx.WriteConfig(ModelConfig.Mini(1024, 1023)); // the clip stage sets the tokenizer's real values
+                    result = stage switch
+                    {
+                        "autoencoder" => AutoencoderStage.Run(ctx),
+                        "depth" => DepthStage.Run(ctx),
+                        "clip" => ClipStage.Run(ctx),
+                        "prior" => PriorStage.Run(ctx),
+                        _ => UnetStage.Run(ctx, unet),
+                    };
+                });
+            AnsiConsole.WriteLine(result!.ToString());
+            AnsiConsole.MarkupLine($"checkpoints and loss.png: {Markup.Escape(Path.Combine(modelDir, StageContext.RunsFolder, stage))}");
+            // A stage cut short by --minutes or Ctrl+C exits with 3, so a recipe script stops there instead of training
+            // the next stage on a half-trained component; rerunning continues.
+            return result.Finished ? 0 : StoppedEarly;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or IOException
+            or Checkpoints.CheckpointMismatchException or Checkpoints.CheckpointFormatException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

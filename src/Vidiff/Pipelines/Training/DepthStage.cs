@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vidiff.Checkpoints;
+using Vidiff.Depth;
+using static TorchSharp.torch;
+
+namespace Vidiff.Pipelines.Training;
+
+/// <summary>
+/// The depth estimator behind the structure s (paper §3): a small DPT trained, as MiDaS is, with the
+/// scale-and-shift-invariant trimmed loss plus gradient matching, in disparity (1/depth) against the renderer's exact
+/// depth. So the edit pipeline estimates depth from pixels, as it must for a real video.
+/// </summary>
+public static class DepthStage
+{
+    public const string Name = "depth";
+
+    public static StageResult Run(StageContext ctx)
+    {
+        var clock = Stopwatch.StartNew();
+        var config = ctx.ReadConfig();
+        AutoencoderStage.CheckSize(ctx.Data, config);
+        ctx.RefuseBf16(Name, "DptDepthEstimator's input normalisation");
+        var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute);
+        using var run = ctx.Run(Name, () => new DptDepthEstimator(config.Depth));
+        double last = StageContext.Loop(run, () => Loss(run, ctx.Data, loss, ctx.Options.BatchSize));
+        double absRel = HeldOutAbsRel(run.Ema, ctx.Data);
+        ctx.Export(run.Ema, ModelFolder.DepthFile);
+        return ctx.Finish(run, Name, last, clock, string.Create(CultureInfo.InvariantCulture, $"held-out scale-shift-invariant AbsRel {absRel:F3}"));
+    }
+
+    public static Tensor Loss(TrainingRun<DptDepthEstimator> run, TrainingData data, ScaleShiftInvariantLoss loss, int batch)
+    {
+        var (_, rng) = run.RandomForStep();
+        var frames = data.RandomFrameOf(rng, data.RandomClips(rng, batch));
+        var prediction = run.Model.forward(data.Pixels(frames).to(run.Dtype)).to(ScalarType.Float32);
+        return loss.Compute(prediction, 1 / data.DepthOf(frames));
+    }
+
+    /// <summary>AbsRel after scale-and-shift alignment in disparity over every frame of the held-out clips (issue 5's structure figure).</summary>
+    public static double HeldOutAbsRel(DptDepthEstimator model, TrainingData data)
+    {
+        using var scope = NewDisposeScope();
+        if (data.Clips == data.TrainClips) return double.NaN;
+        var frames = Enumerable.Range((int)data.ClipStart[data.TrainClips], (int)(data.ClipStart[^1] - data.ClipStart[data.TrainClips])).Select(i => (long)i).ToArray();
+        var prediction = model.Estimate(data.Pixels(frames));
+        return DepthMetrics.AbsRelScaleShiftInvariant(prediction, data.DepthOf(frames));
+    }
+}

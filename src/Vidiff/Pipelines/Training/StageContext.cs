@@ -1,0 +1,95 @@
+using Vidiff.Checkpoints;
+using Vidiff.Runtime;
+using static TorchSharp.torch;
+
+namespace Vidiff.Pipelines.Training;
+
+/// <summary>
+/// What a training stage works with: the data, the model folder it reads its component configs from (vidiff.json)
+/// and exports its trained component into, and the shared loop's options. Run state (checkpoints, loss log and plot)
+/// lives in <c>training/&lt;stage&gt;/</c> inside the model folder; shipping the model means leaving that folder out.
+/// </summary>
+public sealed record StageContext(
+    TrainingData Data,
+    string ModelDir,
+    TrainingOptions Options,
+    IProgress<TrainingProgress>? Progress = null,
+    CancellationToken Cancel = default)
+{
+    public const string RunsFolder = "training";
+
+    /// <summary>Exported weights are fp16: half the size of fp32 for the 40 MB budget, more mantissa than bf16.</summary>
+    public const ScalarType ExportDtype = ScalarType.Float16;
+
+    public string RunDir(string stage) => Path.Combine(ModelDir, RunsFolder, stage);
+
+    public string ConfigPath => Path.Combine(ModelDir, ModelFolder.ConfigFile);
+
+    public ModelConfig ReadConfig()
+    {
+        if (!File.Exists(ConfigPath))
+            throw new FileNotFoundException($"{ModelDir} has no {ModelFolder.ConfigFile}; vidiff train writes the mini config there on first use", ConfigPath);
+        return ModelConfig.FromJson(File.ReadAllText(ConfigPath), ConfigPath);
+    }
+
+    public void WriteConfig(ModelConfig config) =>
+        AtomicFile.Write(ConfigPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJson())));
+
+    /// <summary>
+    /// For stages whose networks do not yet run in bf16 (a float32 constant inside them meets bf16 weights: the CLIP
+    /// and DPT preprocessing, the prior's timestep features); they are small and train in fp32.
+    /// </summary>
+    public void RefuseBf16(string stage, string where)
+    {
+        if (Options.Bf16)
+            throw new ArgumentException($"--bf16 is not available for the {stage} stage: float32 values in {where} meet bf16 weights; train it without --bf16");
+    }
+
+    /// <summary>Writes a trained component's weights (EMA) into the model folder.</summary>
+    public void Export(nn.Module module, string file) => ModuleWeights.Save(module, Path.Combine(ModelDir, file), ExportDtype);
+
+    /// <summary>Loads a component an earlier stage exported, naming that stage when it is missing.</summary>
+    public T Load<T>(T module, string file, string stage) where T : nn.Module
+    {
+        var path = Path.Combine(ModelDir, file);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} is missing: run vidiff train --stage {stage} first", path);
+        ModuleWeights.Load(module, path);
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+        return module;
+    }
+
+    /// <summary>The shared loop for a stage, in its run folder, with this context's options and progress.</summary>
+    public TrainingRun<TModel> Run<TModel>(string stage, Func<TModel> create) where TModel : nn.Module =>
+        new(RunDir(stage), stage, () =>
+        {
+            manual_seed(Options.Seed);
+            return create();
+        }, Options, Progress, Cancel);
+
+    /// <summary>Steps until the run is done (steps, minutes or cancellation); returns the last loss (NaN if none was taken).</summary>
+    public static double Loop<TModel>(TrainingRun<TModel> run, Func<Tensor> loss) where TModel : nn.Module
+    {
+        double last = double.NaN;
+        while (!run.Done) last = run.Update(loss);
+        return last;
+    }
+
+    /// <summary>Saves the final checkpoint and the loss plot as PNG (ffmpeg rasterises the SVG; skipped if it cannot).</summary>
+    public StageResult Finish<TModel>(TrainingRun<TModel> run, string stage, double loss, System.Diagnostics.Stopwatch clock, string? figures = null)
+        where TModel : nn.Module
+    {
+        run.Checkpoint();
+        string dir = RunDir(stage), svg = Path.Combine(dir, "loss.svg"), png = Path.Combine(dir, "loss.png");
+        try
+        {
+            Media.Ffmpeg.Run(["-y", "-loglevel", "error", "-i", svg, png], subject: svg);
+        }
+        catch (Media.MediaException)
+        {
+            // The SVG stays; a machine without ffmpeg or librsvg only loses the raster copy.
+        }
+        return new StageResult(stage, run.Step, Options.Steps, loss, clock.Elapsed, figures);
+    }
+}

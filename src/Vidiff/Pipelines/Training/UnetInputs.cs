@@ -1,0 +1,69 @@
+using Vidiff.Autoencoder;
+using Vidiff.Checkpoints;
+using Vidiff.Clip;
+using Vidiff.Depth;
+using static TorchSharp.torch;
+
+namespace Vidiff.Pipelines.Training;
+
+/// <summary>
+/// What the frozen networks give for every frame, computed once per data set and model and cached in the run
+/// folder: scaled latents (posterior mean), the depth model's disparity, the normalised CLIP image embedding.
+/// </summary>
+public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmbeds) : IDisposable
+{
+    /// <summary>[N, latent, h, w] float16, already × the scaling factor.</summary>
+    public Tensor Latents { get; } = latents;
+
+    /// <summary>[N, 1, H, W] float16, the depth model's relative inverse depth.</summary>
+    public Tensor Disparity { get; } = disparity;
+
+    /// <summary>[N, E] float32, unit length.</summary>
+    public Tensor ImageEmbeds { get; } = imageEmbeds;
+
+    public static UnetInputs LoadOrCompute(StageContext ctx, ModelConfig config)
+    {
+        var path = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
+        long frames = ctx.Data.Frames.shape[0];
+        // Valid while the data set's size and the three frozen networks' files are unchanged.
+        var source = string.Join("|", new[] { ModelFolder.AutoencoderFile, ModelFolder.DepthFile, ModelFolder.ClipFile }
+            .Select(f => File.GetLastWriteTimeUtc(Path.Combine(ctx.ModelDir, f)).Ticks).Prepend(frames)
+            .Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (File.Exists(path))
+        {
+            using var file = new SafetensorsFile(path);
+            if (file.Metadata.GetValueOrDefault("source") == source)
+                return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"));
+        }
+        using var autoencoder = ctx.Load(new AutoencoderKL(config.Autoencoder), ModelFolder.AutoencoderFile, AutoencoderStage.Name);
+        using var depth = ctx.Load(new DptDepthEstimator(config.Depth), ModelFolder.DepthFile, DepthStage.Name);
+        using var clip = ctx.Load(new ClipModel(config.Clip), ModelFolder.ClipFile, ClipStage.Name);
+        var latents = new List<Tensor>();
+        var disparity = new List<Tensor>();
+        var embeds = new List<Tensor>();
+        using (no_grad())
+        {
+            foreach (var chunk in Enumerable.Range(0, (int)frames).Select(i => (long)i).Chunk(64))
+            {
+                using var scope = NewDisposeScope();
+                var x = ctx.Data.Pixels(chunk);
+                latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
+                disparity.Add(depth.forward(x).to(ScalarType.Float16).MoveToOuterDisposeScope());
+                embeds.Add(ClipModel.Normalize(clip.EncodeImage(x)).MoveToOuterDisposeScope());
+            }
+        }
+        var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0));
+        Directory.CreateDirectory(ctx.RunDir(UnetStage.Name));
+        Safetensors.Write(path,
+            new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds },
+            new Dictionary<string, string> { ["source"] = source });
+        return inputs;
+    }
+
+    public void Dispose()
+    {
+        Latents.Dispose();
+        Disparity.Dispose();
+        ImageEmbeds.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Vidiff.Checkpoints;
+using Vidiff.Diffusion;
+using Vidiff.Structure;
+using Vidiff.Unet;
+using static TorchSharp.torch;
+
+namespace Vidiff.Pipelines.Training;
+
+/// <summary>
+/// The spatio-temporal UNet of paper §2 on the trained autoencoder's scaled latents, jointly on images and clips.
+/// Structure (§3): the trained depth model's estimate (as the paper uses MiDaS estimates, not true depth), obscured to
+/// a level t_s drawn uniformly from [0, T_s] per sample. Content (§4): the L2-normalised CLIP image embedding of a random
+/// frame of the clip, the all-zero null embedding with probability 0.1. The paper's L2 objective on the model's
+/// parameterization (v by default, §1), optionally min-SNR-γ weighted.
+/// </summary>
+public static class UnetStage
+{
+    public const string Name = "unet", InputsFile = "inputs.safetensors";
+
+    public static StageResult Run(StageContext ctx, UnetSettings settings)
+    {
+        var clock = Stopwatch.StartNew();
+        var config = ctx.ReadConfig();
+        AutoencoderStage.CheckSize(ctx.Data, config);
+        using var inputs = UnetInputs.LoadOrCompute(ctx, config);
+        var schedule = config.Schedule.Create();
+        using var run = ctx.Run(Name, () => new SpatioTemporalUnet(config.Unet));
+        double last = StageContext.Loop(run, () => Loss(run, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
+        ctx.Export(run.Ema, ModelFolder.UnetFile);
+        return ctx.Finish(run, Name, last, clock);
+    }
+
+    /// <summary>
+    /// One batch: with probability ImageShare, <paramref name="batch"/> single frames of distinct clips; otherwise
+    /// ⌊batch / F⌋ (at least one) windows of F consecutive frames, F drawn per step, so each step sees about
+    /// <paramref name="batch"/> frames.
+    /// </summary>
+    public static Tensor Loss(TrainingRun<SpatioTemporalUnet> run, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
+        Parameterization parameterization, UnetSettings settings, int batch)
+    {
+        var (g, rng) = run.RandomForStep();
+        int maxFrames = Math.Min(Math.Min(settings.MaxFrames, run.Model.Config.MaxFrames), data.LongestTrainingClip);
+        int frames = rng.NextDouble() < settings.ImageShare ? 1 : rng.Next(Math.Min(settings.MinFrames, maxFrames), maxFrames + 1);
+        var eligible = data.ClipsWithAtLeast(frames);
+        if (eligible.Length == 0)
+            throw new InvalidDataException($"No training clip has {frames} frames; lower the clip length or make a data set with longer clips.");
+        int n = frames == 1 ? batch : Math.Max(1, batch / frames);
+        var clips = Enumerable.Range(0, n).Select(i => eligible[rng.Next(eligible.Length)]).ToArray();
+        var windows = clips.Select(c => data.RandomWindow(rng, c, frames)).ToArray();
+        long h = inputs.Latents.shape[2], w = inputs.Latents.shape[3];
+
+        var z0 = stack(windows.Select(f => inputs.Latents.index_select(0, tensor(f)).to(ScalarType.Float32).transpose(0, 1)));
+        var structure = cat(windows.Select(f =>
+            StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next(StructureEncoder.MaxLevel + 1), h, w)).ToList(), 0);
+        var content = inputs.ImageEmbeds.index_select(0, tensor(data.RandomFrameOf(rng, clips))).unsqueeze(1);
+        var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);
+        content = content * keep;
+
+        var t = randint(0, schedule.T, [n], generator: g);
+        var eps = randn(z0.shape, generator: g);
+        var zt = schedule.AddNoise(z0, eps, t);
+        var output = run.Model.forward(zt.to(run.Dtype), structure.to(run.Dtype), t, content.to(run.Dtype)).to(ScalarType.Float32);
+        return DiffusionLoss.Compute(schedule, parameterization, output, z0, eps, t, settings.MinSnrGamma);
+    }
+}
