@@ -7,5 +7,7 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     InfoCommand.Create(),
     BenchCommand.Create(),
     SynthCommand.Create(),
+    ImportCommand.Create(),
+    InspectCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -18,18 +18,9 @@ public static class KeyMappedLoad
     public static void Load(nn.Module module, SafetensorsFile file, string path, IReadOnlyDictionary<string, string> keys, string prefix = "",
         IReadOnlySet<string>? widen = null)
     {
+        if (Mismatch(module, file, keys, prefix, widen) is { } mismatch)
+            throw new CheckpointMismatchException($"Weights file {path} does not match {module.GetName()}:{mismatch}");
         var state = module.state_dict();
-        var fileKeys = file.Keys.ToHashSet();
-        var missing = keys.Values.Where(k => !fileKeys.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        var used = keys.Values.ToHashSet();
-        var unexpected = fileKeys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        var shapes = keys.Where(kv => fileKeys.Contains(kv.Value) && !Fits(state[kv.Key].shape, file[kv.Value].Shape, widen?.Contains(kv.Key) == true))
-            .Select(kv => $"{kv.Value}: file [{string.Join(", ", file[kv.Value].Shape)}], {kv.Key} needs [{string.Join(", ", state[kv.Key].shape)}]")
-            .Order(StringComparer.Ordinal).ToList();
-        if (missing.Count + unexpected.Count + shapes.Count > 0)
-            throw new CheckpointMismatchException($"Weights file {path} does not match {module.GetName()}:"
-                + List("missing keys", missing) + List("unexpected keys", unexpected) + List("shape mismatches", shapes));
-
         using var _ = no_grad();
         foreach (var (ours, theirs) in keys)
         {
@@ -42,6 +33,22 @@ public static class KeyMappedLoad
             }
             else target.copy_(source.reshape(target.shape));
         }
+    }
+
+    /// <summary>The missing, unexpected and mis-shaped keys (the file's names), one list per line; null when the file fits.</summary>
+    public static string? Mismatch(nn.Module module, SafetensorsFile file, IReadOnlyDictionary<string, string> keys, string prefix = "",
+        IReadOnlySet<string>? widen = null)
+    {
+        var state = module.state_dict();
+        var fileKeys = file.Keys.ToHashSet();
+        var missing = keys.Values.Where(k => !fileKeys.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var used = keys.Values.ToHashSet();
+        var unexpected = fileKeys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var shapes = keys.Where(kv => fileKeys.Contains(kv.Value) && !Fits(state[kv.Key].shape, file[kv.Value].Shape, widen?.Contains(kv.Key) == true))
+            .Select(kv => $"{kv.Value}: file [{string.Join(", ", file[kv.Value].Shape)}], {kv.Key} needs [{string.Join(", ", state[kv.Key].shape)}]")
+            .Order(StringComparer.Ordinal).ToList();
+        return missing.Count + unexpected.Count + shapes.Count == 0 ? null
+            : List("missing keys", missing) + List("unexpected keys", unexpected) + List("shape mismatches", shapes);
     }
 
     /// <summary>Same shape; or a 1×1 convolution stored for a linear layer (LDM's autoencoder attention); or a widened input.</summary>
