@@ -9,5 +9,6 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     SynthCommand.Create(),
     ImportCommand.Create(),
     InspectCommand.Create(),
+    DebugCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -11,8 +11,13 @@ static class ImportCommand
 {
     public static Command Create()
     {
-        var from = new Option<string>("--from") { Description = "Layout of PATH: sd (single-file Stable Diffusion), diffusers (folder with unet/, vae/).", Required = true };
-        from.AcceptOnlyFromAmong("sd", "diffusers");
+        var from = new Option<string>("--from")
+        {
+            Description = "Layout of PATH: sd (single-file Stable Diffusion), diffusers (folder with unet/, vae/), "
+            + "clip (transformers CLIPModel folder), dpt (transformers DPT / Depth Anything folder), prior (diffusers PriorTransformer folder).",
+            Required = true
+        };
+        from.AcceptOnlyFromAmong("sd", "diffusers", "clip", "dpt", "prior");
         var path = new Argument<string>("PATH") { Description = "Checkpoint file (.safetensors) or folder." };
         var into = new Option<string>("--into") { Description = "Model folder to create or complete.", Required = true };
         var groups = new Option<int>("--norm-groups") { Description = "Group-norm groups (not stored in the weights; Stable Diffusion: 32).", DefaultValueFactory = _ => 32 };
@@ -29,11 +34,34 @@ static class ImportCommand
     static void Run(string from, string path, string into, int groups, int? heads, int? headDim)
     {
         Directory.CreateDirectory(into);
+        switch (from)
+        {
+            case "clip":
+                using (var clip = PretrainedImport.Clip(path)) Write(clip, "clip", clip.Config, into);
+                return;
+            case "dpt":
+                using (var depth = PretrainedImport.Depth(path)) Write(depth, "depth", depth.Config, into);
+                return;
+            case "prior":
+                using (var prior = PretrainedImport.Prior(path)) Write(prior, "prior", prior.Config, into);
+                return;
+        }
         if (from == "sd")
         {
             if (Directory.Exists(path)) throw new ArgumentException($"{path} is a folder; --from sd takes a single .safetensors file (use --from diffusers for a folder)");
-            using (var unet = ImageModelImport.UnetFromSingleFile(path, groups, heads, headDim)) Write(unet, into);
-            using (var vae = ImageModelImport.AutoencoderFromSingleFile(path, groups)) Write(vae, into);
+            // A single file may hold the UNet, the autoencoder or both (the text encoder is CLIP's, imported with --from clip).
+            bool Has(string prefix)
+            {
+                using var file = new SafetensorsFile(path);
+                return file.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+            }
+            bool hasUnet = Has(LdmStableDiffusion.UnetPrefix), hasVae = Has(LdmStableDiffusion.AutoencoderPrefix);
+            if (!hasUnet && !hasVae)
+                throw new CheckpointMismatchException($"{path} has no \"{LdmStableDiffusion.UnetPrefix}*\" or \"{LdmStableDiffusion.AutoencoderPrefix}*\" tensors: not a Stable Diffusion single-file checkpoint (see vidiff inspect)");
+            if (hasUnet)
+                using (var unet = ImageModelImport.UnetFromSingleFile(path, groups, heads, headDim)) Write(unet, into);
+            if (hasVae)
+                using (var vae = ImageModelImport.AutoencoderFromSingleFile(path, groups)) Write(vae, into);
             return;
         }
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path} is not a folder; --from diffusers takes a folder with unet/ and/or vae/");
@@ -53,6 +81,13 @@ static class ImportCommand
         if (!any) throw new DirectoryNotFoundException($"{path} has neither unet/ nor vae/: not a diffusers Stable Diffusion folder");
     }
 
+    static void Write<TConfig>(TorchSharp.torch.nn.Module module, string component, TConfig config, string into)
+    {
+        var file = Path.Combine(into, component + ".safetensors");
+        ComponentFile.Save(module, file, component, config);
+        Console.WriteLine($"{file}: {component}, {module.parameters().Sum(p => p.numel()):N0} parameters");
+    }
+
     static void Write(SpatioTemporalUnet unet, string into)
     {
         var file = Path.Combine(into, "unet.safetensors");
@@ -69,12 +104,17 @@ static class ImportCommand
     }
 
     /// <summary>Runs a command body, turning the errors a user can fix into one line on stderr and exit code 1 (shared by inspect and debug).</summary>
-    internal static int Guard(Action body)
+    internal static int Guard(Action body) => Guard(() =>
+    {
+        body();
+        return 0;
+    });
+
+    internal static int Guard(Func<int> body)
     {
         try
         {
-            body();
-            return 0;
+            return body();
         }
         catch (Exception e) when (e is CheckpointFormatException or CheckpointMismatchException or ArgumentException or InvalidDataException
             or IOException or UnauthorizedAccessException or KeyNotFoundException or System.Text.Json.JsonException)

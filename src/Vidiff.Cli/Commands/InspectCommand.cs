@@ -18,7 +18,7 @@ static class InspectCommand
         return command;
     }
 
-    static void Run(string path, int groups)
+    static int Run(string path, int groups)
     {
         using var file = new SafetensorsFile(path);
         var layout = LayoutDetection.Detect(file);
@@ -27,6 +27,7 @@ static class InspectCommand
         foreach (var key in file.Keys.Order(StringComparer.Ordinal))
             Console.WriteLine($"  {key.PadRight(width)}  {file[key].DType,-9} [{string.Join(", ", file[key].Shape)}]");
 
+        int code = 0;
         foreach (var (name, check) in Checks(file, path, layout, groups))
         {
             string? mismatch;
@@ -39,8 +40,9 @@ static class InspectCommand
                 mismatch = "\n  " + e.Message;
             }
             Console.WriteLine(mismatch is null ? $"{name}: every key matches" : $"{name}: does not match our model:{mismatch}");
-            if (mismatch is not null) Environment.ExitCode = 1;
+            if (mismatch is not null) code = 1;
         }
+        return code;
     }
 
     static IEnumerable<(string Name, Func<string?> Check)> Checks(SafetensorsFile file, string path, CheckpointLayout layout, int groups)

@@ -24,8 +24,10 @@ public static class KeyMappedLoad
         using var _ = no_grad();
         foreach (var (ours, theirs) in keys)
         {
+            // Views (reshape, narrow) hold their storage until disposed: free each source before the next is read.
+            using var scope = NewDisposeScope();
             var target = state[ours];
-            using var source = file.Read(theirs, target.dtype);
+            var source = file.Read(theirs, target.dtype);
             if (source.dim() > 1 && source.shape[1] < target.shape[1] && source.dim() == target.dim())
             {
                 target.zero_();
