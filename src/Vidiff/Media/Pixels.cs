@@ -5,9 +5,13 @@ namespace Vidiff.Media;
 /// <summary>Conversions between our tensors and the raw pixel layouts ffmpeg pipes carry.</summary>
 public static class Pixels
 {
-    /// <summary>rgb24 bytes of F frames → [F,3,H,W] in [-1,1].</summary>
-    public static Tensor FromRgb24(byte[] bytes, long frames, long height, long width) =>
-        tensor(bytes, [frames, height, width, 3]).permute(0, 3, 1, 2).to(ScalarType.Float32).div(127.5).sub(1);
+    /// <summary>The first F frames of rgb24 bytes → [F,3,H,W] in [-1,1]; the intermediates are freed at once (streamed reads stay bounded).</summary>
+    public static Tensor FromRgb24(byte[] bytes, long frames, long height, long width)
+    {
+        using var scope = NewDisposeScope();
+        var data = bytes.Length == frames * height * width * 3 ? bytes : bytes[..(int)(frames * height * width * 3)];
+        return tensor(data, [frames, height, width, 3]).permute(0, 3, 1, 2).to(ScalarType.Float32).div(127.5).sub(1).MoveToOuterDisposeScope();
+    }
 
     /// <summary>[F,3,H,W] in [-1,1] → rgb24 bytes, rounded and clipped.</summary>
     public static byte[] ToRgb24(Tensor frames)

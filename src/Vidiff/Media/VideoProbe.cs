@@ -30,12 +30,15 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
             throw new MediaException($"{path}: not a video ffmpeg can read; expected a video file (mp4, mov, webm, mkv, gif, …)");
         }
         var streams = root.GetProperty("streams").EnumerateArray().ToList();
+        if (streams.Count == 0) throw new MediaException($"{path}: holds no frames (no streams at all); expected a video with at least one frame");
         var video = streams.FirstOrDefault(s => s.GetProperty("codec_type").GetString() == "video");
         if (video.ValueKind != JsonValueKind.Object) throw new MediaException($"{path}: has no video stream; expected a video");
         var audio = streams.FirstOrDefault(s => s.GetProperty("codec_type").GetString() == "audio");
         string codec = Text(video, "codec_name") ?? "unknown";
         int width = int.Parse(Text(video, "width") ?? "0", CultureInfo.InvariantCulture);
         int height = int.Parse(Text(video, "height") ?? "0", CultureInfo.InvariantCulture);
+        // ffmpeg turns frames upright when decoding (phone videos store a rotation): report the size frames arrive at.
+        if (Math.Abs(Rotation(video)) % 180 == 90) (width, height) = (height, width);
         double fps = Rational(Text(video, "avg_frame_rate")) is > 0 and var a ? a : Rational(Text(video, "r_frame_rate"));
         if (!(fps > 0)) fps = 25;
         double duration = double.TryParse(Text(video, "duration") ?? (root.TryGetProperty("format", out var f) ? Text(f, "duration") : null),
@@ -63,6 +66,14 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
         string chain = (filters.Length > 0 ? filters + "," : "") + "scale=2:2";
         var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-f", "rawvideo", "-pix_fmt", "gray", "-"], subject: subject);
         return bytes.Length / 4;
+    }
+
+    static int Rotation(JsonElement video)
+    {
+        if (video.TryGetProperty("side_data_list", out var sides))
+            foreach (var side in sides.EnumerateArray())
+                if (side.TryGetProperty("rotation", out var r) && r.TryGetInt32(out int degrees)) return degrees;
+        return video.TryGetProperty("tags", out var tags) && int.TryParse(Text(tags, "rotate"), CultureInfo.InvariantCulture, out int rotate) ? rotate : 0;
     }
 
     static string? Text(JsonElement e, string name) =>

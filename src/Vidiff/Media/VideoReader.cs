@@ -30,7 +30,10 @@ public sealed class VideoReader : IDisposable
 
     public VideoProbe Probe => probe;
 
-    /// <summary>Chunks [n, 3, H, W] in [-1, 1] with n ≤ <paramref name="maxFrames"/>, until the selection ends.</summary>
+    /// <summary>
+    /// Chunks [n, 3, H, W] in [-1, 1] with n ≤ <paramref name="maxFrames"/>, until the selection ends. Each enumeration
+    /// starts one ffmpeg from the beginning of the selection and stops the previous one (one enumeration at a time).
+    /// </summary>
     public IEnumerable<Tensor> ReadChunks(int maxFrames)
     {
         if (maxFrames < 1) throw new ArgumentOutOfRangeException(nameof(maxFrames), maxFrames, "a chunk holds at least one frame");
@@ -43,34 +46,49 @@ public sealed class VideoReader : IDisposable
 
         var info = new ProcessStartInfo(Ffmpeg.FfmpegPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);
-        process = Process.Start(info) ?? throw new MediaException($"{probe.Path}: could not start ffmpeg");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.BaseStream;
+        Stop();
+        var ffmpeg = process = Process.Start(info) ?? throw new MediaException($"{probe.Path}: could not start ffmpeg");
+        var stderr = ffmpeg.StandardError.ReadToEndAsync();
+        var stdout = ffmpeg.StandardOutput.BaseStream;
         int frameBytes = 3 * fitting.Width * fitting.Height;
         var buffer = new byte[frameBytes * maxFrames];
-        while (true)
+        try
         {
-            int filled = 0;
-            while (filled < buffer.Length)
+            while (true)
             {
-                int read = stdout.Read(buffer, filled, buffer.Length - filled);
-                if (read == 0) break;
-                filled += read;
+                int filled = 0;
+                while (filled < buffer.Length)
+                {
+                    int read = stdout.Read(buffer, filled, buffer.Length - filled);
+                    if (read == 0) break;
+                    filled += read;
+                }
+                int frames = filled / frameBytes;
+                if (frames > 0) yield return Pixels.FromRgb24(buffer, frames, fitting.Height, fitting.Width);
+                if (filled < buffer.Length) break;
             }
-            int frames = filled / frameBytes;
-            if (frames > 0)
-                yield return Pixels.FromRgb24(buffer[..(frames * frameBytes)], frames, fitting.Height, fitting.Width);
-            if (filled < buffer.Length) break;
+            ffmpeg.WaitForExit();
+            if (ffmpeg.ExitCode != 0)
+                throw new MediaException($"{probe.Path}: ffmpeg failed while reading frames ({stderr.Result.Trim().Split('\n').LastOrDefault()?.Trim()})");
         }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new MediaException($"{probe.Path}: ffmpeg failed while reading frames ({stderr.Result.Trim().Split('\n').LastOrDefault()?.Trim()})");
+        finally
+        {
+            // A caller that stops early must not leave ffmpeg blocked on a full pipe.
+            Stop();
+        }
+    }
+
+    void Stop()
+    {
+        if (process is { HasExited: false }) process.Kill();
+        process?.WaitForExit();
+        process?.Dispose();
+        process = null;
     }
 
     public void Dispose()
     {
-        if (process is { HasExited: false }) process.Kill();
-        process?.Dispose();
+        Stop();
         input.Dispose();
     }
 }

@@ -21,11 +21,13 @@ public sealed class VideoWriter : IDisposable
 
     public VideoWriter(string path, int width, int height, double fps, string? audioFrom = null, double? audioStart = null, double? audioDuration = null)
     {
-        if (width % 2 != 0 || height % 2 != 0) throw new MediaException($"{path}: frames must have even sizes for video output, got {width}×{height}");
         target = System.IO.Path.GetFullPath(path);
         folder = path.EndsWith('/') || System.IO.Path.GetExtension(path).Length == 0;
         target = target.TrimEnd('/');
         string ext = System.IO.Path.GetExtension(target).ToLowerInvariant();
+        // yuv420p stores chroma per 2×2 block.
+        if (!folder && ext != ".gif" && (width % 2 != 0 || height % 2 != 0))
+            throw new MediaException($"{path}: frames must have even sizes for {ext} output, got {width}×{height}");
         string dir = System.IO.Path.GetDirectoryName(target)!;
         if (!Directory.Exists(dir)) throw new MediaException($"{path}: the folder {dir} does not exist");
         temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{(folder ? "" : ext)}");
@@ -34,15 +36,18 @@ public sealed class VideoWriter : IDisposable
 
         var args = new List<string> { "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", fps.ToString("R", CultureInfo.InvariantCulture), "-i", "-" };
-        var audio = folder || ext == ".gif" || audioFrom is null ? null : VideoProbe.Run(audioFrom);
-        if (audio is { HasAudio: true })
+        string? audioCodec = audioFrom is null ? null : AudioCodec(audioFrom);
+        if (audioCodec is not null && (folder || ext == ".gif"))
+            AudioNote = $"the audio of {audioFrom} is left out: {(folder ? "a PNG folder" : "a GIF")} has no sound";
+        else if (audioCodec is not null)
         {
             if (audioStart is double s) args.AddRange(["-ss", s.ToString("R", CultureInfo.InvariantCulture)]);
             if (audioDuration is double d) args.AddRange(["-t", d.ToString("R", CultureInfo.InvariantCulture)]);
             args.AddRange(["-i", audioFrom!, "-map", "0:v:0", "-map", "1:a:0"]);
             // Copy the track unchanged where the container takes its codec; otherwise the container's usual codec.
-            bool fits = ext == ".webm" ? audio.AudioCodec is "opus" or "vorbis" : ext == ".mkv" || audio.AudioCodec is "aac" or "mp3" or "alac" or "ac3";
+            bool fits = ext == ".webm" ? audioCodec is "opus" or "vorbis" : ext == ".mkv" || audioCodec is "aac" or "mp3" or "alac" or "ac3";
             args.AddRange(fits ? ["-c:a", "copy"] : ["-c:a", ext == ".webm" ? "libopus" : "aac"]);
+            if (!fits) AudioNote = $"the {audioCodec} audio of {audioFrom} is re-encoded to {(ext == ".webm" ? "opus" : "aac")} for {ext}";
         }
         if (folder)
         {
@@ -54,7 +59,7 @@ public sealed class VideoWriter : IDisposable
             args.AddRange(ext switch
             {
                 ".mp4" or ".mov" or ".mkv" => ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "medium"],
-                ".webm" => ["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-crf", "30", "-b:v", "0", "-row-mt", "1"],
+                ".webm" => ["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-crf", "24", "-b:v", "0", "-row-mt", "1", "-cpu-used", "4"],
                 ".gif" => ["-filter_complex", "split[a][b];[a]palettegen[p];[b][p]paletteuse", "-loop", "0"],
                 _ => throw new MediaException($"{path}: cannot write '{ext}'; expected .mp4, .mov, .mkv, .webm, .gif or a folder for PNG frames"),
             });
@@ -66,6 +71,19 @@ public sealed class VideoWriter : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         process = Process.Start(info) ?? throw new MediaException($"{path}: could not start ffmpeg");
         stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Set when the source's audio could not be copied unchanged (re-encoded, or left out of a GIF or PNG folder).</summary>
+    public string? AudioNote { get; }
+
+    /// <summary>The codec of the first audio stream, or null when the file has none (a light probe: no decoding).</summary>
+    static string? AudioCodec(string path)
+    {
+        if (Directory.Exists(path)) return null; // a folder of images
+        if (!File.Exists(path)) throw new MediaException($"{path}: no such file; expected the video whose audio to carry");
+        var text = System.Text.Encoding.UTF8.GetString(Ffmpeg.Probe(
+            ["-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path], path)).Trim();
+        return text.Length > 0 ? text : null;
     }
 
     /// <summary>Appends frames [n, 3, H, W] in [-1, 1].</summary>

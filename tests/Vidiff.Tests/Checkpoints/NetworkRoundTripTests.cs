@@ -1,6 +1,9 @@
 using TorchSharp;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
+using Vidiff.Clip;
+using Vidiff.Depth;
+using Vidiff.Prior;
 using Vidiff.Unet;
 using static TorchSharp.torch;
 
@@ -14,7 +17,7 @@ public sealed class NetworkRoundTripTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    public static TheoryData<string> Networks => ["unet", "autoencoder"];
+    public static TheoryData<string> Networks => ["unet", "autoencoder", "clip", "prior", "regression-prior", "depth"];
 
     static nn.Module Create(string name, long seed)
     {
@@ -23,6 +26,10 @@ public sealed class NetworkRoundTripTests : IDisposable
         {
             "unet" => new SpatioTemporalUnet(UnetConfig.Tiny),
             "autoencoder" => new AutoencoderKL(AutoencoderConfig.Tiny),
+            "clip" => new ClipModel(ClipConfig.Tiny),
+            "prior" => new PriorTransformer(PriorConfig.Tiny),
+            "regression-prior" => new RegressionPrior(24, 48),
+            "depth" => new DptDepthEstimator(DptConfig.Tiny),
             _ => throw new ArgumentException(name),
         };
         // Zero-initialised temporal layers would round-trip trivially: give every tensor random bits.

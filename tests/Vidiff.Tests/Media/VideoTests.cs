@@ -13,9 +13,11 @@ public sealed class VideoTests : IDisposable
     string MakeClip(string name, int frames, int fps, int width = 96, int height = 64, bool audio = false)
     {
         var path = Path.Combine(dir, name);
-        var args = new List<string> { "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}:duration={frames / (double)fps}" };
-        if (audio) args.AddRange(["-f", "lavfi", "-i", $"sine=frequency=440:duration={frames / (double)fps}"]);
-        args.AddRange(["-frames:v", frames.ToString(), "-pix_fmt", "yuv420p"]);
+        // The sources' duration sets the frame count (-frames:v would also cut the tone after a few packets).
+        var seconds = (frames / (double)fps).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var args = new List<string> { "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}" };
+        if (audio) args.AddRange(["-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}"]);
+        args.AddRange(["-pix_fmt", "yuv420p"]);
         if (audio) args.AddRange(["-c:a", Path.GetExtension(name) == ".webm" ? "libopus" : "aac"]);
         args.AddRange(["-y", path]);
         Ffmpeg.Run(args);
@@ -53,7 +55,8 @@ public sealed class VideoTests : IDisposable
         // GIF stores delays in hundredths of a second: 1/12 s becomes 0.08 s.
         if (extension != "") Assert.Equal(12, back.FrameRate, extension == ".gif" ? 0.6 : 0.01);
         var reread = ReadAll(output, FrameSelection.All, new FrameFitting(32, 32, FrameFit.Crop));
-        Assert.True(reread.sub(frames).abs().mean().item<float>() < 0.08, "the frames survive encoding");
+        var error = reread.sub(frames).abs().mean().item<float>();
+        Assert.True(error < 0.08, $"the frames survive encoding (mean error {error})");
     }
 
     [Theory]
@@ -69,10 +72,32 @@ public sealed class VideoTests : IDisposable
         {
             writer.Write(frames);
             writer.Complete();
+            // aac cannot go into webm as it is: re-encoded, and said so; same-container audio is copied silently.
+            Assert.Equal(Path.GetExtension(inputName) != extension, writer.AudioNote?.Contains("re-encoded") ?? false);
         }
         var probe = VideoProbe.Run(output);
         Assert.True(probe.HasAudio);
         Assert.Equal(12, probe.FrameCount);
+    }
+
+    [Fact]
+    public void AudioFollowsTheSelectedSpan()
+    {
+        var input = MakeClip("in.mp4", 48, 12, audio: true);
+        var selection = new FrameSelection(Start: 1, Duration: 2);
+        var probe = VideoProbe.Run(input);
+        using var reader = new VideoReader(probe, selection, new FrameFitting(32, 32, FrameFit.Crop));
+        var frames = cat(reader.ReadChunks(8).ToList(), 0);
+        Assert.Equal(24, frames.shape[0]);
+        var output = Path.Combine(dir, "span.mp4");
+        using (var writer = new VideoWriter(output, 32, 32, 12, input, selection.Start, selection.Duration))
+        {
+            writer.Write(frames);
+            writer.Complete();
+        }
+        var audioSeconds = double.Parse(System.Text.Encoding.ASCII.GetString(Ffmpeg.Probe(
+            ["-select_streams", "a:0", "-show_entries", "stream=duration", "-of", "csv=p=0", output])).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(2, audioSeconds, 0.1); // aac packets are 1024 samples (~21 ms): the cut lands within a few
     }
 
     [Fact]
@@ -85,6 +110,48 @@ public sealed class VideoTests : IDisposable
         Assert.True(pad[0, .., ..6, ..].max().item<float>() < -0.95);
         Assert.True(pad[0, .., ^6.., ..].max().item<float>() < -0.95);
         Assert.True(crop[0, .., ..6, ..].max().item<float>() > -0.5);
+    }
+
+    [Fact]
+    public void CropKeepsTheCentrePadKeepsTheWholeFrame()
+    {
+        // Two 64×32 frames: red left half, blue right half, written losslessly as PNGs.
+        var frames = full(new long[] { 2, 3, 32, 64 }, -1f);
+        frames[.., 0, .., ..32] = tensor(1f);
+        frames[.., 2, .., 32..] = tensor(1f);
+        var folder = Path.Combine(dir, "bars");
+        FrameFolder.Write(folder, frames);
+        var red = tensor(new[] { 1f, -1, -1 });
+        var blue = tensor(new[] { -1f, -1, 1 });
+        bool Near(Tensor pixel, Tensor colour) => pixel.sub(colour).abs().max().item<float>() < 0.05f;
+
+        // Crop to 32×32 keeps columns 16..47: still red on the left and blue on the right, no black.
+        var crop = ReadAll(folder, FrameSelection.All, new FrameFitting(32, 32, FrameFit.Crop));
+        Assert.Equal(new long[] { 2, 3, 32, 32 }, crop.shape);
+        Assert.True(Near(crop[0, .., 0, 2], red) && Near(crop[0, .., 31, 13], red));
+        Assert.True(Near(crop[1, .., 0, 18], blue) && Near(crop[1, .., 31, 29], blue));
+
+        // Pad scales to 32×16 and centres it: 8 black rows above and below, red | blue between.
+        var pad = ReadAll(folder, FrameSelection.All, new FrameFitting(32, 32, FrameFit.Pad));
+        Assert.Equal(-1f, pad[.., .., ..8, ..].max().item<float>());
+        Assert.Equal(-1f, pad[.., .., 24.., ..].max().item<float>());
+        Assert.True(Near(pad[0, .., 9, 4], red) && Near(pad[0, .., 22, 12], red));
+        Assert.True(Near(pad[0, .., 9, 20], blue) && Near(pad[0, .., 22, 28], blue));
+    }
+
+    [Fact]
+    public void RotatedVideosAreReadUpright()
+    {
+        var input = MakeClip("in.mp4", 2, 2, width: 96, height: 64);
+        var rotated = Path.Combine(dir, "rotated.mp4");
+        Ffmpeg.Run(["-i", input, "-c", "copy", "-metadata:s:v", "rotate=90", "-y", rotated]);
+        var probe = VideoProbe.Run(rotated);
+        Assert.Equal((64, 96), (probe.Width, probe.Height));
+        // Read at the upright size, the frames are not squeezed: fitting with crop or pad gives the same pixels.
+        var crop = ReadAll(rotated, FrameSelection.All, new FrameFitting(64, 96, FrameFit.Crop));
+        var pad = ReadAll(rotated, FrameSelection.All, new FrameFitting(64, 96, FrameFit.Pad));
+        Assert.Equal(0f, crop.sub(pad).abs().max().item<float>());
+        Assert.True(pad[.., .., ..4, ..].max().item<float>() > -0.9f); // no padding bands
     }
 
     [Fact]
@@ -136,6 +203,21 @@ public sealed class VideoTests : IDisposable
         var audioOnly = Path.Combine(dir, "tone.mp4");
         Ffmpeg.Run(["-f", "lavfi", "-i", "sine=duration=0.2", "-c:a", "aac", "-y", audioOnly]);
         Assert.Contains("no video stream", Assert.Throws<MediaException>(() => VideoProbe.Run(audioOnly)).Message);
+
+        var zeroFrames = Path.Combine(dir, "zero.mp4");
+        Ffmpeg.Run(["-f", "lavfi", "-i", "testsrc2=size=32x32:rate=10", "-frames:v", "0", "-y", zeroFrames]);
+        var error = Assert.Throws<MediaException>(() => VideoProbe.Run(zeroFrames)).Message;
+        Assert.Contains(zeroFrames, error);
+        Assert.Contains("no frames", error);
+
+        // A well-formed container whose H.264 payload is zeroed: the stream is there, the codec cannot decode it.
+        var bytes = File.ReadAllBytes(MakeClip("good.mp4", 6, 6));
+        int mdat = bytes.AsSpan().IndexOf("mdat"u8), moov = bytes.AsSpan().IndexOf("moov"u8);
+        Assert.True(mdat > 0 && moov > mdat, "ffmpeg writes the media data before the index");
+        bytes.AsSpan(mdat + 4, moov - 4 - (mdat + 4)).Clear();
+        var undecodable = Path.Combine(dir, "zeroed.mp4");
+        File.WriteAllBytes(undecodable, bytes);
+        Assert.Contains("cannot decode", Assert.Throws<MediaException>(() => VideoProbe.Run(undecodable)).Message);
     }
 
     [Fact]
@@ -151,10 +233,14 @@ public sealed class VideoTests : IDisposable
     [Fact]
     public void ReadingStreamsInBoundedChunks()
     {
-        var input = MakeClip("stream.mp4", 40, 24);
+        var input = MakeClip("stream.mp4", 300, 30, width: 64, height: 48);
         using var reader = new VideoReader(input, FrameSelection.All, new FrameFitting(16, 16, FrameFit.Crop));
-        var sizes = reader.ReadChunks(6).Select(c => c.shape[0]).ToList();
-        Assert.All(sizes, n => Assert.InRange(n, 1, 6));
-        Assert.Equal(40, sizes.Sum());
+        var sizes = reader.ReadChunks(16).Select(c => c.shape[0]).ToList();
+        Assert.Equal([.. Enumerable.Repeat(16L, 18), 12L], sizes);
+        // Stopping early ends ffmpeg; the same reader can stream again from the start.
+        var first = reader.ReadChunks(16).First();
+        var whole = reader.ReadChunks(300).Single();
+        Assert.Equal(300, whole.shape[0]);
+        Assert.True(whole[..16].eq(first).all().item<bool>());
     }
 }
