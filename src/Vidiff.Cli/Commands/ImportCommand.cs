@@ -13,7 +13,7 @@ static class ImportCommand
     {
         var from = new Option<string>("--from")
         {
-            Description = "Layout of PATH: sd (single-file Stable Diffusion), diffusers (folder with unet/, vae/), "
+            Description = "Layout of PATH: sd (single-file Stable Diffusion), diffusers (pipeline folder with unet/, vae/, prior/), "
             + "clip (transformers CLIPModel folder), dpt (transformers DPT / Depth Anything folder), prior (diffusers PriorTransformer folder).",
             Required = true
         };
@@ -78,7 +78,14 @@ static class ImportCommand
             Write(vae, into);
             any = true;
         }
-        if (!any) throw new DirectoryNotFoundException($"{path} has neither unet/ nor vae/: not a diffusers Stable Diffusion folder");
+        // unCLIP pipelines (Karlo) keep their prior beside the UNet.
+        if (Directory.Exists(Path.Combine(path, "prior")))
+        {
+            using var prior = PretrainedImport.Prior(path);
+            Write(prior, "prior", prior.Config, into);
+            any = true;
+        }
+        if (!any) throw new DirectoryNotFoundException($"{path} has none of unet/, vae/, prior/: not a diffusers pipeline folder");
     }
 
     static void Write<TConfig>(TorchSharp.torch.nn.Module module, string component, TConfig config, string into)

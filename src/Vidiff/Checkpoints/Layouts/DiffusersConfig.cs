@@ -8,15 +8,14 @@ namespace Vidiff.Checkpoints.Layouts;
 public static class DiffusersConfig
 {
     /// <summary>UNet2DConditionModel's config. As in diffusers, <c>attention_head_dim</c> is the head count unless <c>num_attention_heads</c> is set.</summary>
-    public static UnetConfig Unet(string configPath)
+    public static UnetConfig Unet(string configPath) => Parse(configPath, c =>
     {
-        using var doc = Read(configPath);
-        var c = doc.RootElement;
         var channels = Ints(c, "block_out_channels", configPath);
         var transformers = c.GetProperty("down_block_types").EnumerateArray().Select(t => t.GetString()!.Contains("CrossAttn", StringComparison.Ordinal)).ToArray();
         int levels = channels.Length;
         var heads = Optional(c, "num_attention_heads") is { } nh ? PerLevel(nh, levels) : PerLevel(c.GetProperty("attention_head_dim"), levels);
-        int depth = PerLevel(c.GetProperty("transformer_layers_per_block"), levels).Distinct().Single();
+        var depths = PerLevel(Optional(c, "transformer_layers_per_block"), levels).Distinct().ToArray();
+        if (depths.Length != 1) throw new InvalidDataException($"{configPath}: transformer_layers_per_block [{string.Join(", ", depths)}] differs between levels; ours has one depth");
         int inCh = c.GetProperty("in_channels").GetInt32(), outCh = c.GetProperty("out_channels").GetInt32();
         // One head count everywhere (SD 1.x) or one head width everywhere (SD 2.x's per-level counts).
         bool sameHeads = heads.Distinct().Count() == 1;
@@ -25,20 +24,30 @@ public static class DiffusersConfig
             throw new InvalidDataException($"{configPath}: attention heads [{string.Join(", ", heads)}] are neither one count nor one width per head for channels [{string.Join(", ", channels)}]");
         return new UnetConfig(channels, transformers, LayersPerBlock: c.GetProperty("layers_per_block").GetInt32(),
             LatentChannels: outCh, StructureChannels: Math.Max(1, inCh - outCh), OutChannels: outCh,
-            AttentionHeads: heads[0], AttentionHeadDim: sameHeads ? null : widths[0], TransformerDepth: depth,
+            AttentionHeads: heads[0], AttentionHeadDim: sameHeads ? null : widths[0], TransformerDepth: depths[0],
             ContentDim: c.GetProperty("cross_attention_dim").GetInt32(),
             LinearProjection: Optional(c, "use_linear_projection")?.GetBoolean() ?? false,
             NormGroups: Optional(c, "norm_num_groups")?.GetInt32() ?? 32);
-    }
+    });
 
     /// <summary>AutoencoderKL's config.</summary>
-    public static AutoencoderConfig Autoencoder(string configPath)
+    public static AutoencoderConfig Autoencoder(string configPath) => Parse(configPath, c =>
+        new AutoencoderConfig(Ints(c, "block_out_channels", configPath), c.GetProperty("layers_per_block").GetInt32(),
+            c.GetProperty("latent_channels").GetInt32(), Optional(c, "norm_num_groups")?.GetInt32() ?? 32,
+            Optional(c, "scaling_factor")?.GetDouble() ?? 0.18215, c.GetProperty("in_channels").GetInt32()));
+
+    /// <summary>Reads <paramref name="configPath"/>, naming it if a field the record needs is absent.</summary>
+    static T Parse<T>(string configPath, Func<JsonElement, T> read)
     {
         using var doc = Read(configPath);
-        var c = doc.RootElement;
-        return new AutoencoderConfig(Ints(c, "block_out_channels", configPath), c.GetProperty("layers_per_block").GetInt32(),
-            c.GetProperty("latent_channels").GetInt32(), Optional(c, "norm_num_groups")?.GetInt32() ?? 32,
-            Optional(c, "scaling_factor")?.GetDouble() ?? 0.18215, c.GetProperty("in_channels").GetInt32());
+        try
+        {
+            return read(doc.RootElement);
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{configPath} lacks a field diffusers always writes (block_out_channels, down_block_types, layers_per_block, in_channels, out_channels, cross_attention_dim, latent_channels); not a diffusers config?");
+        }
     }
 
     static JsonDocument Read(string path)
