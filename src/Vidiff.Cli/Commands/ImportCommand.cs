@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
+using Vidiff.Clip;
 using Vidiff.Unet;
 
 namespace Vidiff.Cli.Commands;
@@ -38,6 +39,12 @@ static class ImportCommand
         {
             case "clip":
                 using (var clip = PretrainedImport.Clip(path)) Write(clip, "clip", clip.Config, into);
+                // Hugging Face CLIP folders carry the tokenizer beside the weights; the model folder keeps it in tokenizer/.
+                if (File.Exists(Path.Combine(path, "vocab.json")) && File.Exists(Path.Combine(path, "merges.txt")))
+                {
+                    ClipTokenizer.Load(path).Save(Path.Combine(into, "tokenizer"));
+                    Console.WriteLine($"{Path.Combine(into, "tokenizer")}: vocab.json, merges.txt");
+                }
                 return;
             case "dpt":
                 using (var depth = PretrainedImport.Depth(path)) Write(depth, "depth", depth.Config, into);
@@ -62,6 +69,8 @@ static class ImportCommand
                 using (var unet = ImageModelImport.UnetFromSingleFile(path, groups, heads, headDim)) Write(unet, into);
             if (hasVae)
                 using (var vae = ImageModelImport.AutoencoderFromSingleFile(path, groups)) Write(vae, into);
+            if (Has(LdmStableDiffusion.TextEncoderPrefix))
+                Console.WriteLine($"{path}: its text encoder ({LdmStableDiffusion.TextEncoderPrefix}*) is not imported: our CLIP holds both towers, import the full CLIP model with --from clip");
             return;
         }
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path} is not a folder; --from diffusers takes a folder with unet/ and/or vae/");

@@ -71,12 +71,18 @@ public sealed class PretrainedImportTests : IDisposable
              "vision_config": {"image_size": 32, "patch_size": 8, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4}}
             """;
         var folder = Folder("clip", config, "clip/tiny_clip.safetensors", "model.safetensors");
+        foreach (var name in new[] { "vocab.json", "merges.txt" }) File.Copy(Fixtures.Path("tokenizer", name), Path.Combine(folder, name));
         Assert.Equal(Json(ClipConfig.Tiny), Json(TransformersConfig.Clip(Path.Combine(folder, "config.json"))));
 
         using var io = new SafetensorsFile(Fixtures.Path("clip", "tiny_clip_io.safetensors"));
         var text = Forward("clip", folder, "clip-text", new() { ["input_ids"] = io.Read("input_ids") });
         Close(io.Read("text_last_hidden_state"), text["last_hidden_state"]);
         Close(io.Read("text_embeds"), text["text_embeds"]);
+        // The tokenizer beside the weights lands in the model folder's tokenizer/, unchanged.
+        var reference = ClipTokenizer.Load(folder);
+        var imported = ClipTokenizer.Load(Path.Combine(dir, "model", "tokenizer"));
+        const string caption = "A dog, running on the beach at sunset!";
+        Assert.Equal(reference.Encode(caption), imported.Encode(caption));
     }
 
     [Theory]

@@ -123,6 +123,9 @@ public static partial class LdmStableDiffusion
             }
             if (channels.Count == 1) layers++;
         }
+        if (heads is not null && headDim is not null) throw new ArgumentException("give the attention heads or the head width, not both");
+        if ((heads ?? headDim) is int divisor && channels.Where((c, i) => transformers[i] && c % divisor != 0).ToList() is [int bad, ..])
+            throw new ArgumentException($"{(heads is null ? "head width" : "attention heads")} {divisor} does not divide the {bad} channels of a transformer level");
         var conv = Shape("input_blocks.0.0.weight");
         var proj = Shape("middle_block.1.proj_in.weight");
         int depth = Enumerable.Range(0, 64).TakeWhile(d => keys.Contains($"middle_block.1.transformer_blocks.{d}.attn1.to_q.weight")).Count();
