@@ -11,6 +11,9 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     DepthCommand.Create(),
     ModelCommand.Create(),
     TrainCommand.Create(),
+    ImportCommand.Create(),
+    InspectCommand.Create(),
+    DebugCommand.Create(),
 };
 var parsed = root.Parse(args);
 // A bad option gets its one-line error, not the whole help text after it.
