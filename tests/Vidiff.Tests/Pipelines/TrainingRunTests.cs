@@ -11,10 +11,15 @@ public sealed class TrainingRunTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
+    // Initialised from a generator of its own: the global one is shared with tests running in parallel.
     static Linear Create()
     {
-        manual_seed(7);
-        return nn.Linear(8, 1);
+        var linear = nn.Linear(8, 1);
+        using var generator = new Generator(7);
+        using var _ = no_grad();
+        linear.weight!.copy_(randn([1, 8], generator: generator));
+        linear.bias!.zero_();
+        return linear;
     }
 
     // y = x·w* with fresh data every step drawn from the step's own generator.
