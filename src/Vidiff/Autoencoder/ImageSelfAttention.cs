@@ -24,7 +24,6 @@ public sealed class ImageSelfAttention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         var t = group_norm.forward(x).view(n, c, h * w).transpose(1, 2);

@@ -43,9 +43,7 @@ public static class FrameFolder
     public static Tensor ReadGray16(string dir)
     {
         var (bytes, f, h, w) = ReadRaw(dir, "gray16le", 2);
-        var values = new ushort[bytes.Length / 2];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return tensor(values.Select(v => v / 65535f).ToArray(), [f, h, w]);
+        return Pixels.FromGray16(bytes, [f, h, w]);
     }
 
     /// <summary>8-bit grey images as [F,H,W] bytes.</summary>

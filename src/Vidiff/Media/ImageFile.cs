@@ -34,10 +34,7 @@ public static class ImageFile
     public static Tensor ReadGray16(string path)
     {
         var (w, h) = Size(path);
-        var bytes = Decode(path, "gray16le", w * h * 2);
-        var values = new ushort[w * h];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return tensor(values.Select(v => v / 65535f).ToArray(), [h, w]);
+        return Pixels.FromGray16(Decode(path, "gray16le", w * h * 2), [h, w]);
     }
 
     public static void WriteGray16(string path, Tensor image) => Encode(path, "gray16le", image.shape[1], image.shape[0], Pixels.ToGray16(image));

@@ -31,6 +31,14 @@ public static class Pixels
         return bytes;
     }
 
+    /// <summary>Little-endian 16-bit grey → a tensor of <paramref name="shape"/> in [0,1].</summary>
+    public static Tensor FromGray16(byte[] bytes, long[] shape)
+    {
+        var values = new ushort[bytes.Length / 2];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return tensor(values.Select(v => v / 65535f).ToArray(), shape);
+    }
+
     /// <summary>[..,H,W] of values 0..255 → bytes.</summary>
     public static byte[] ToGray8(Tensor image)
     {

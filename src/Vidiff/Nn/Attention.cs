@@ -30,7 +30,6 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     /// <param name="mask">Additive [N, T, S] mask (the prior's causal and padding mask); null attends everywhere.</param>
     public Tensor forward(Tensor x, Tensor? context, Tensor? mask)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         var c = context ?? x;
         return (to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads, mask))).MoveToOuterDisposeScope();

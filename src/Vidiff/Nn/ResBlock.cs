@@ -39,7 +39,8 @@ public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
     /// <param name="frames">F; 1 skips the temporal convolutions (an image, or the per-frame model of §5).</param>
     public override Tensor forward(Tensor x, Tensor? temb, int frames)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
+        // Every layer frees its intermediates as soon as it returns (inference would otherwise hold every activation
+        // until the whole forward ends); autograd keeps what backward needs.
         using var scope = NewDisposeScope();
         var h = conv1.call(functional.silu(norm1.forward(x)));
         if (temp_conv1 is not null && frames > 1) h = temp_conv1.forward(h, frames);

@@ -33,7 +33,6 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     /// <param name="context">[N, S, contextDim] content tokens.</param>
     public override Tensor forward(Tensor x, Tensor context)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         var t = norm.forward(x);

@@ -34,7 +34,6 @@ public sealed class TemporalAttention : Module<Tensor, int, Tensor>
     /// <param name="frames">F, at most the number of learned frame positions.</param>
     public override Tensor forward(Tensor x, int frames)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         if (frames > frame_pos.shape[0])
             throw new ArgumentOutOfRangeException(nameof(frames), frames, $"temporal attention has frame positions for at most {frame_pos.shape[0]} frames");

@@ -29,7 +29,6 @@ public sealed class TemporalConvolution : Module<Tensor, int, Tensor>
     /// <param name="frames">F.</param>
     public override Tensor forward(Tensor x, int frames)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], b = n / frames;
         // Normalise over each video's group of channels, frames and pixels, then fold space: [B·H·W, C, F].

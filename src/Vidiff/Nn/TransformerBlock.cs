@@ -39,7 +39,6 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     /// <param name="selfAttentionMask">Additive [N, T, T] mask for the self-attention.</param>
     public Tensor forward(Tensor x, Tensor? context, Tensor? selfAttentionMask)
     {
-        // Frees this layer's intermediates as soon as it returns (inference would otherwise hold every activation).
         using var scope = NewDisposeScope();
         x = attn1.forward(norm1.forward(x), null, selfAttentionMask) + x;
         if (attn2 is not null) x = attn2.forward(norm2!.forward(x), context) + x;

@@ -32,26 +32,18 @@ public class DptParityTests
     [Theory]
     [InlineData("32")]
     [InlineData("48")]
-    public void DptMatchesReference(string size)
-    {
-        using var model = Load(TinyVit, "dpt_tiny.safetensors");
-        using var io = new SafetensorsFile(Fixture("dpt_tiny_io.safetensors"));
-        using var _ = no_grad();
-        using var depth = model.Predict(io.Read($"pixel_values_{size}"));
-        using var expected = io.Read($"predicted_depth_{size}");
-        Assert.Equal(expected.shape, depth.shape);
-        float diff = (depth - expected).abs().max().item<float>();
-        Assert.True(diff < 1e-4, $"max difference {diff}");
-    }
+    public void DptMatchesReference(string size) => AssertMatchesReference(TinyVit, "dpt_tiny", size);
 
     [Theory]
     [InlineData("28x28")]
     [InlineData("28x42")]
     [InlineData("42x42")]
-    public void DepthAnythingMatchesReference(string size)
+    public void DepthAnythingMatchesReference(string size) => AssertMatchesReference(TinyDinov2, "depth_anything_tiny", size);
+
+    static void AssertMatchesReference(DptConfig config, string fixture, string size)
     {
-        using var model = Load(TinyDinov2, "depth_anything_tiny.safetensors");
-        using var io = new SafetensorsFile(Fixture("depth_anything_tiny_io.safetensors"));
+        using var model = Load(config, fixture + ".safetensors");
+        using var io = new SafetensorsFile(Fixture(fixture + "_io.safetensors"));
         using var _ = no_grad();
         using var depth = model.Predict(io.Read($"pixel_values_{size}"));
         using var expected = io.Read($"predicted_depth_{size}");
