@@ -77,9 +77,11 @@ public static class SyntheticWriter
 
     /// <summary>
     /// Each entry gets its own generator seed, mixed (SplitMix64) from the data set seed, its kind and its number,
-    /// so entries are independent of each other and of how many there are.
+    /// so entries are independent of each other and of how many there are. The mix is a bijection of the 64-bit
+    /// (seed, kind, number) but only 31 bits are kept, so two data sets can share a scene seed by chance
+    /// (Evaluation.HeldOutSet checks for that).
     /// </summary>
-    static int EntrySeed(int seed, bool still, int index)
+    public static int EntrySeed(int seed, bool still, int index)
     {
         ulong z = ((ulong)(uint)seed << 32 | (uint)index) ^ (still ? 0xD1B54A32D192ED03UL : 0UL);
         z = unchecked(z + 0x9E3779B97F4A7C15UL);

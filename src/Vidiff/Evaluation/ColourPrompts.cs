@@ -1,0 +1,38 @@
+using Vidiff.Synthetic;
+
+namespace Vidiff.Evaluation;
+
+/// <summary>
+/// Prompts that ask for a new object or floor colour, written by the <see cref="Captioner"/> from the clip's own scene
+/// with that colour swapped in, so their wording is what the text encoder and prior were trained on (paper §4).
+/// </summary>
+public static class ColourPrompts
+{
+    /// <summary>
+    /// Round-robin over the chromatic colours: clip <paramref name="index"/> asks for colour (index + offset) mod 8, or the
+    /// next one that is not in <paramref name="avoid"/> (the clip's own colours), if any is left.
+    /// </summary>
+    public static string Target(int index, int offset, IEnumerable<string> avoid)
+    {
+        var colours = ColourNaming.Chromatic;
+        var avoided = avoid.ToHashSet();
+        for (int k = 0; k < colours.Count; k++)
+        {
+            var name = colours[(index + offset + k) % colours.Count].Name;
+            if (!avoided.Contains(name)) return name;
+        }
+        return colours[(index + offset) % colours.Count].Name;
+    }
+
+    /// <summary>A caption of the scene with every object in <paramref name="colour"/>.</summary>
+    public static string Objects(Scene scene, string colour, int seed)
+    {
+        var recoloured = scene with { Objects = scene.Objects.Select(o => o with { Color = colour }).ToArray() };
+        return Captioner.Captions(recoloured, new Random(seed), count: 1)[0];
+    }
+
+    /// <summary>A caption of the scene with the floor in <paramref name="colour"/>, from a template that names the floor.</summary>
+    public static string Floor(Scene scene, string colour, int seed) =>
+        Captioner.Captions(scene with { Floor = scene.Floor with { Color = colour } }, new Random(seed), count: int.MaxValue)
+            .First(c => c.Contains("floor", StringComparison.Ordinal));
+}

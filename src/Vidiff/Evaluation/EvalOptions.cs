@@ -1,0 +1,15 @@
+namespace Vidiff.Evaluation;
+
+/// <summary>
+/// What an evaluation measures (issue 5 §4): <paramref name="Frames"/> frames of each held-out clip, edited with
+/// <paramref name="Steps"/> sampler steps (null: the model's), structure swept over <paramref name="StructureLevels"/>
+/// (null: 0..T_s). Edit seeds are the clips' scene seeds, so a run is reproducible.
+/// </summary>
+public sealed record EvalOptions(int Frames = 16, int? Steps = null, IReadOnlyList<int>? StructureLevels = null)
+{
+    /// <summary>The speed figure's edit: 16 frames at the model's size, 20 steps, both guidances (issue 5 §4).</summary>
+    public const int SpeedFrames = 16, SpeedSteps = 20;
+
+    /// <summary>Bars of issue 5 §4.</summary>
+    public const double MaxAbsRel = 0.15, MinTextHits = 0.80, MinImageHits = 0.70, MaxEditSeconds = 30;
+}

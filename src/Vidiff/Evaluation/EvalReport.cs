@@ -1,0 +1,31 @@
+using System.Globalization;
+using System.Text;
+
+namespace Vidiff.Evaluation;
+
+/// <summary>The figures of an evaluation run with their bars, the settings they were measured at, and every clip's results.</summary>
+public sealed record EvalReport(
+    IReadOnlyList<EvalFigure> Figures,
+    IReadOnlyList<ClipResult> Clips,
+    int Frames,
+    int Steps,
+    IReadOnlyList<int> StructureLevels,
+    int StructureLevel,
+    double Guidance,
+    double TemporalGuidance,
+    double Seconds)
+{
+    /// <summary>A markdown table of the figures, ready for a model card.</summary>
+    public string ToMarkdown()
+    {
+        var s = new StringBuilder();
+        s.AppendLine(CultureInfo.InvariantCulture, $"{Clips.Count} held-out clips of {Frames} frames, {Steps} steps; defaults t_s = {StructureLevel}, ω = {Guidance}, ω_t = {TemporalGuidance}.");
+        s.AppendLine();
+        s.AppendLine("| figure | value | bar | result |");
+        s.AppendLine("| --- | --- | --- | --- |");
+        foreach (var f in Figures) s.AppendLine(CultureInfo.InvariantCulture, $"| {f.Name} | {Format(f.Value)} | {f.Bar} | {f.Result} |");
+        return s.ToString();
+    }
+
+    public static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Vidiff.Checkpoints;
+using Vidiff.Depth;
+using Vidiff.Pipelines;
+using static TorchSharp.torch;
+
+namespace Vidiff.Evaluation;
+
+/// <summary>
+/// The measurement of issue 5 §4 on held-out clips: structure fidelity over t_s (paper §3), content from text and from
+/// an image (§4), temporal consistency against the per-frame model (§5, §8), prompt consistency against ω = 1 (§5, §8)
+/// and the wall time of one edit. Each clip is edited at every t_s of the sweep with a prompt naming a new object
+/// colour (the edit at the model's t_s is the default edit the other figures compare against), then with a floor
+/// prompt, with a reference image, at ω_t = 0 and at ω = 1; every edit of a clip starts from the same noise.
+/// </summary>
+public static class EvalRunner
+{
+    public static EvalReport Run(ModelFolder model, HeldOutSet set, EvalOptions options, IProgress<EvalProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var config = model.Config;
+        var defaults = config.Defaults;
+        int steps = options.Steps ?? defaults.Steps, frames = options.Frames, clipCount = set.Clips.Count;
+        var levels = (options.StructureLevels ?? Enumerable.Range(0, config.StructureLevels + 1).ToArray()).Distinct().Order().ToArray();
+        if (levels.Length == 0 || levels[0] != 0 || levels[^1] > config.StructureLevels)
+            throw new ArgumentException($"--ts levels {string.Join(",", levels)} must include 0 (the structure bar) and lie in 0..{config.StructureLevels}.");
+        if (frames < 2 || frames > set.Clips.Min(c => c.FrameCount))
+            throw new ArgumentException($"--frames {frames} must be in 2..{set.Clips.Min(c => c.FrameCount)} (the held-out clips' length).");
+        if (steps < 1) throw new ArgumentException($"--steps {steps} must be at least 1.");
+
+        bool defaultInSweep = levels.Contains(defaults.StructureLevel);
+        int total = clipCount * (levels.Length + (defaultInSweep ? 4 : 5)) + 1, done = 0;
+        var pipeline = new EditPipeline(model);
+        var clock = Stopwatch.StartNew();
+
+        Tensor Edit(Tensor input, EditOptions o, string task)
+        {
+            var outputs = new List<Tensor>();
+            var report = new Reporter(p =>
+            {
+                double within = p.Stage switch
+                {
+                    EditProgress.Phase.Denoise => (p.Step - 1 + (double)p.Window / p.Windows) / p.Steps,
+                    EditProgress.Phase.Decode => 1,
+                    _ => 0,
+                };
+                progress?.Report(new EvalProgress(done + within, total, task));
+            });
+            pipeline.Run(() => [input.clone()], o, f => outputs.Add(f.clone().DetachFromDisposeScope()), progress: report, cancel: cancel);
+            done++;
+            var output = cat(outputs, 0);
+            foreach (var t in outputs) t.Dispose();
+            return output;
+        }
+
+        double AbsRel(Tensor frames, Tensor depth)
+        {
+            using var estimate = model.Depth.Estimate(frames);
+            return DepthMetrics.AbsRelScaleShiftInvariant(estimate, depth);
+        }
+
+        var results = new List<ClipResult>();
+        string? speedPrompt = null;
+        for (int i = 0; i < clipCount; i++)
+        {
+            using var scope = NewDisposeScope();
+            var clip = set.Clips[i];
+            var (info, scene) = (clip.Info, clip.Scene);
+            string Task(string what) => $"clip {i + 1}/{clipCount}: {what}";
+            var input = clip.LoadFrames().narrow(0, 0, frames);
+            var depth = clip.LoadDepth().narrow(0, 0, frames);
+            var masks = clip.LoadMasks().narrow(0, 0, frames);
+            var objects = masks.ne(0);
+            var floor = FloorRegion.Of(info, depth, masks);
+
+            // Colours the clip does not already have (objects stand out from their floor, as in training).
+            var sceneColours = scene.Objects.Select(o => o.Color).Append(scene.Floor.Color).ToArray();
+            string objectColour = ColourPrompts.Target(i, 0, sceneColours);
+            string floorColour = ColourPrompts.Target(i, 4, sceneColours.Append(scene.Background.Color));
+            string objectPrompt = ColourPrompts.Objects(scene, objectColour, info.Seed);
+            string floorPrompt = ColourPrompts.Floor(scene, floorColour, info.Seed);
+            speedPrompt ??= objectPrompt;
+            var text = new EditOptions(Prompt: objectPrompt, Steps: steps, Seed: info.Seed);
+
+            var absRel = new SortedDictionary<int, double>();
+            Tensor? atDefault = null;
+            foreach (int level in levels)
+            {
+                var output = Edit(input, text with { StructureLevel = level }, Task($"t_s = {level}"));
+                absRel[level] = AbsRel(output, depth);
+                if (level == defaults.StructureLevel) atDefault = output;
+            }
+            atDefault ??= Edit(input, text, Task("default"));
+            var floorEdit = Edit(input, new EditOptions(Prompt: floorPrompt, Steps: steps, Seed: info.Seed), Task("floor colour"));
+            var reference = set.References[i];
+            var imageEdit = Edit(input, new EditOptions(Image: reference.LoadFrames().narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("reference image"));
+            var perFrame = Edit(input, text with { TemporalGuidance = 0 }, Task("ω_t = 0"));
+            var unguided = Edit(input, text with { Guidance = 1 }, Task("ω = 1"));
+
+            results.Add(new ClipResult(info.Name, info.Seed,
+                objectPrompt, objectColour, ColourNaming.Nearest(atDefault, objects),
+                floorPrompt, floorColour, ColourNaming.Nearest(floorEdit, floor),
+                reference.Info.Name, HeldOutSet.ObjectColour(reference.Scene)!, ColourNaming.Nearest(imageEdit, objects),
+                AbsRel(input, depth), absRel,
+                FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
+                Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks),
+                PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, atDefault),
+                PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, unguided)));
+        }
+
+        // Speed (issue 5 §4): a warm edit of 16 frames at the model's size, 20 steps, both guidances.
+        double editSeconds;
+        using (var scope = NewDisposeScope())
+        {
+            var clip = set.Clips[0];
+            var input = clip.LoadFrames().narrow(0, 0, EvalOptions.SpeedFrames);
+            var timer = Stopwatch.StartNew();
+            Edit(input, new EditOptions(Prompt: speedPrompt, Steps: EvalOptions.SpeedSteps, Seed: clip.Info.Seed), $"speed: {EvalOptions.SpeedFrames} frames, {EvalOptions.SpeedSteps} steps");
+            editSeconds = timer.Elapsed.TotalSeconds;
+        }
+
+        var figures = Figures(results, levels, defaults, editSeconds, config);
+        return new EvalReport(figures, results, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
+    }
+
+    static List<EvalFigure> Figures(List<ClipResult> r, int[] levels, ModelConfig.EditDefaults d, double editSeconds, ModelConfig config)
+    {
+        static double Mean(IEnumerable<double> values)
+        {
+            var finite = values.Where(double.IsFinite).ToArray();
+            return finite.Length == 0 ? double.NaN : finite.Average();
+        }
+        double Share(Func<ClipResult, bool> hit) => r.Count(hit) / (double)r.Count;
+        string F(double v) => EvalReport.Format(v);
+
+        var figures = new List<EvalFigure> { new("structure: depth model on the input, SSI AbsRel", Mean(r.Select(c => c.InputAbsRel)), "", null) };
+        foreach (int level in levels)
+        {
+            double v = Mean(r.Select(c => c.AbsRel[level]));
+            figures.Add(level == 0
+                ? new($"structure: SSI AbsRel at t_s = 0", v, $"≤ {EvalOptions.MaxAbsRel}", v <= EvalOptions.MaxAbsRel)
+                : new($"structure: SSI AbsRel at t_s = {level}", v, "", null));
+        }
+        if (levels.Length > 1)
+        {
+            double rise = Mean(r.Select(c => c.AbsRel[levels[^1]])) - Mean(r.Select(c => c.AbsRel[0]));
+            figures.Add(new($"structure: AbsRel(t_s = {levels[^1]}) − AbsRel(t_s = 0)", rise, "> 0", rise > 0));
+        }
+        double objectHits = Share(c => c.ObjectSeen == c.ObjectColour), floorHits = Share(c => c.FloorSeen == c.FloorColour),
+            imageHits = Share(c => c.ReferenceSeen == c.ReferenceColour);
+        figures.Add(new("text: object takes the named colour (share of clips)", objectHits, $"≥ {EvalOptions.MinTextHits}", objectHits >= EvalOptions.MinTextHits));
+        figures.Add(new("text: floor takes the named colour (share of clips)", floorHits, $"≥ {EvalOptions.MinTextHits}", floorHits >= EvalOptions.MinTextHits));
+        figures.Add(new("image: object takes the reference's colour (share of clips)", imageHits, $"≥ {EvalOptions.MinImageHits}", imageHits >= EvalOptions.MinImageHits));
+
+        double fc = Mean(r.Select(c => c.FrameConsistency)), fc0 = Mean(r.Select(c => c.FrameConsistencyPerFrame));
+        double fl = Mean(r.Select(c => c.Flicker)), fl0 = Mean(r.Select(c => c.FlickerPerFrame));
+        double pc = Mean(r.Select(c => c.PromptConsistency)), pc1 = Mean(r.Select(c => c.PromptConsistencyUnguided));
+        figures.Add(new("temporal: frame consistency, ω_t = 0", fc0, "", null));
+        figures.Add(new($"temporal: frame consistency, ω_t = {d.TemporalGuidance}", fc, $"> {F(fc0)} (ω_t = 0)", fc > fc0));
+        figures.Add(new("temporal: flicker on static background, ω_t = 0", fl0, "", null));
+        figures.Add(new($"temporal: flicker on static background, ω_t = {d.TemporalGuidance}", fl, $"< {F(fl0)} (ω_t = 0)", fl < fl0));
+        figures.Add(new("guidance: prompt consistency, ω = 1", pc1, "", null));
+        figures.Add(new($"guidance: prompt consistency, ω = {d.Guidance}", pc, $"> {F(pc1)} (ω = 1)", pc > pc1));
+        figures.Add(new($"speed: edit wall time (s), {EvalOptions.SpeedFrames} frames of {config.Width}×{config.Height}, {EvalOptions.SpeedSteps} steps",
+            editSeconds, $"≤ {EvalOptions.MaxEditSeconds}", editSeconds <= EvalOptions.MaxEditSeconds));
+        return figures;
+    }
+
+    sealed class Reporter(Action<EditProgress> report) : IProgress<EditProgress>
+    {
+        public void Report(EditProgress value) => report(value);
+    }
+}
