@@ -33,7 +33,7 @@ static class EditCommand
         var seed = CommandOptions.Number<long>("--seed", "Seed of the noise (and of the prior); default 0.");
         var negative = new Option<string?>("--negative") { Description = "Text to steer away from (replaces the null content of classifier-free guidance)." };
         var negativeImage = new Option<string?>("--negative-image") { Description = "Image to steer away from." };
-        var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 and OUT.preview.png: input | depth | structure at t_s | output." };
+        var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 (input | depth | structure at t_s | output) and OUT.preview.png (the same for four frames across the clip, one row each)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
         var frames = new FrameOptions();
 
@@ -112,8 +112,10 @@ static class EditCommand
             var pipeline = new EditPipeline(model);
             using var writer = video.Writer(outputPath);
             using var previewWriter = r.Preview ? video.Writer(previewVideo, widthFactor: 4, audio: false) : null;
-            int middle = video.FrameCount / 2, previewed = 0;
-            Tensor? middleStrip = null;
+            // Rows of the preview picture: first, one-third, two-thirds and last frame, so motion shows at a glance.
+            var rows = Enumerable.Range(0, 4).Select(i => i * (video.FrameCount - 1) / 3).Distinct().ToArray();
+            var picture = new List<Tensor>();
+            int previewed = 0;
             try
             {
                 phases = RunWithProgress(video.FrameCount, options.Steps!.Value, progress => pipeline.Run(
@@ -121,7 +123,8 @@ static class EditCommand
                     previewWriter is null ? null : strip =>
                     {
                         previewWriter.Write(strip);
-                        if (middle >= previewed && middle < previewed + strip.shape[0]) middleStrip = strip[middle - previewed].clone().DetachFromDisposeScope();
+                        foreach (int row in rows.Where(r => r >= previewed && r < previewed + strip.shape[0]))
+                            picture.Add(strip[row - previewed].clone().DetachFromDisposeScope());
                         previewed += (int)strip.shape[0];
                     },
                     progress, cancel.Token));
@@ -129,12 +132,13 @@ static class EditCommand
                 if (previewWriter is not null)
                 {
                     previewWriter.Complete();
-                    ImageFile.WriteRgb(previewImage, middleStrip!);
+                    using var grid = cat(picture, 1);
+                    ImageFile.WriteRgb(previewImage, grid);
                 }
             }
             finally
             {
-                middleStrip?.Dispose();
+                foreach (var row in picture) row.Dispose();
             }
         }
         finally

@@ -32,7 +32,8 @@ public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
         if (pixels.shape[2] != imageSize || pixels.shape[3] != imageSize)
             throw new ArgumentException($"Image of {pixels.shape[2]}×{pixels.shape[3]} pixels given; the vision tower expects {imageSize}×{imageSize}.", nameof(pixels));
         long b = pixels.shape[0];
-        var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2);
+        // Preprocessing stays float32 for precision; the tower runs in its weights' dtype (bf16 training).
+        var patches = patch_embedding.forward(pixels.to(patch_embedding.weight!.dtype)).flatten(2).transpose(1, 2);
         var cls = class_embedding.expand(b, 1, -1);
         return cat([cls, patches], 1) + position_embedding.weight!.unsqueeze(0);
     }

@@ -117,11 +117,11 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long h = frames.shape[2], w = frames.shape[3];
         var (th, tw) = Config.ProcessingSize((int)h, (int)w);
-        var x = (frames + 1) / 2;
+        var x = (frames.to(ScalarType.Float32) + 1) / 2;
         if (th != h || tw != w)
             x = F.interpolate(x, [th, tw], mode: InterpolationMode.Bicubic, align_corners: false, antialias: th < h || tw < w);
         x = (x - mean.to(x.device)) / std.to(x.device);
-        var depth = Predict(x).unsqueeze(1);
+        var depth = Predict(x).unsqueeze(1).to(frames.dtype);
         if (depth.shape[2] != h || depth.shape[3] != w)
             depth = F.interpolate(depth, [h, w], mode: InterpolationMode.Bicubic, align_corners: false);
         return depth.MoveToOuterDisposeScope();

@@ -37,7 +37,8 @@ sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = pixels.shape[0];
-        var patches = projection.forward(pixels);
+        // Preprocessing stays float32 for precision; the backbone runs in its weights' dtype (bf16 training).
+        var patches = projection.forward(pixels.to(projection.weight!.dtype));
         long gh = patches.shape[2], gw = patches.shape[3];
         var tokens = cat([cls_token.expand(b, -1, -1), patches.flatten(2).transpose(1, 2)], 1);
         return (tokens + PositionEmbeddings(gh, gw, pixels.shape[2] == pixels.shape[3])).MoveToOuterDisposeScope();

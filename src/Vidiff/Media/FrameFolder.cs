@@ -60,7 +60,7 @@ public static class FrameFolder
         var list = MediaInput.WriteConcatList(files);
         try
         {
-            var bytes = Ffmpeg.Run(["-f", "concat", "-safe", "0", "-i", list, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], subject: dir);
+            var bytes = Ffmpeg.Run(["-f", "concat", "-safe", "0", "-i", list, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], subject: dir);
             if (bytes.Length != files.Count * w * h * bytesPerPixel)
                 throw new MediaException($"{dir}: decoded {bytes.Length} bytes for {files.Count} images of {w}×{h}; expected images of one size");
             return (bytes, files.Count, h, w);

@@ -64,7 +64,7 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
     internal static int CountFrames(IEnumerable<string> input, string filters, string subject)
     {
         string chain = (filters.Length > 0 ? filters + "," : "") + "scale=2:2";
-        var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-f", "rawvideo", "-pix_fmt", "gray", "-"], subject: subject);
+        var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"], subject: subject);
         return bytes.Length / 4;
     }
 

@@ -42,7 +42,7 @@ public sealed class VideoReader : IDisposable
         args.AddRange(input.Arguments);
         args.AddRange(["-vf", filters]);
         if (selection.MaxFrames is int m) args.AddRange(["-frames:v", m.ToString(CultureInfo.InvariantCulture)]);
-        args.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
+        args.AddRange(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
 
         var info = new ProcessStartInfo(Ffmpeg.FfmpegPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);

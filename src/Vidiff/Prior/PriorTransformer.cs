@@ -49,12 +49,16 @@ public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Te
     public override Tensor forward(Tensor x, Tensor timesteps, Tensor textEmbed, Tensor textHidden, Tensor? textMask)
     {
         long b = x.shape[0];
+        var outputDtype = x.dtype;
+        // The schedule's float32 noise meets the weights' dtype here (bf16 training).
+        var dtype = positional_embedding.dtype;
+        (x, textEmbed, textHidden) = (x.to(dtype), textEmbed.to(dtype), textHidden.to(dtype));
         if (textHidden.shape[1] != Config.NumEmbeddings)
             throw new ArgumentException($"Text hidden states have {textHidden.shape[1]} tokens; the prior expects {Config.NumEmbeddings}.", nameof(textHidden));
         var tokens = cat([
             encoder_hidden_states_proj.forward(textHidden),
             embedding_proj.forward(textEmbed).unsqueeze(1),
-            time_embedding.call(TimestepEmbedding.Sinusoidal(timesteps.expand(b), Config.InnerDim)).unsqueeze(1),
+            time_embedding.call(TimestepEmbedding.Sinusoidal(timesteps.expand(b), Config.InnerDim).to(dtype)).unsqueeze(1),
             proj_in.forward(x).unsqueeze(1),
             prd_embedding.expand(b, -1, -1),
         ], 1) + positional_embedding;
@@ -65,9 +69,9 @@ public sealed class PriorTransformer : Module<Tensor, Tensor, Tensor, Tensor, Te
             var keys = functional.pad((1 - textMask.to(float32)) * -10000f, [0, Config.AdditionalEmbeddings]);
             mask = mask + keys.unsqueeze(1);
         }
-        mask = mask.expand(b, -1, -1);
+        mask = mask.expand(b, -1, -1).to(dtype);
         foreach (var block in transformer_blocks) tokens = block.forward(tokens, null, mask);
-        return proj_to_clip_embeddings.forward(norm_out.forward(tokens)[.., -1]);
+        return proj_to_clip_embeddings.forward(norm_out.forward(tokens)[.., -1]).to(outputDtype);
     }
 
     /// <summary>From the prior's normalised units to CLIP image-embedding units (diffusers' post_process_latents).</summary>

@@ -23,7 +23,7 @@ public sealed class RegressionPrior : Module<Tensor, Tensor>, IPrior
 
     /// <param name="textEmbed">[B, E] projected text embedding.</param>
     /// <returns>[B, E] predicted image embedding.</returns>
-    public override Tensor forward(Tensor textEmbed) => net.forward(textEmbed);
+    public override Tensor forward(Tensor textEmbed) => net.forward(textEmbed.to(net.parameters().First().dtype)).to(textEmbed.dtype);
 
     /// <summary>Deterministic: the text hidden states, mask and generator are not used.</summary>
     public Tensor Sample(Tensor textEmbed, Tensor textHidden, Generator? generator = null, Tensor? textMask = null)

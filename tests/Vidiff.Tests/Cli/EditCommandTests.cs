@@ -55,7 +55,7 @@ public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixt
         Assert.Equal(5, CliFixture.Probe(Out()).Frames);
         Assert.Equal(5, CliFixture.Probe(Out("out.preview.mp4")).Frames);
         var (w, h) = global::Vidiff.Media.ImageFile.Size(Out("out.preview.png"));
-        Assert.Equal((64, 16), (w, h)); // four 16×16 columns
+        Assert.Equal((64, 64), (w, h)); // four 16×16 columns (input, depth, structure, output), four frames as rows
     }
 
     [Fact]

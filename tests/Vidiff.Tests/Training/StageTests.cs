@@ -89,6 +89,16 @@ public sealed class StageTests : IDisposable
         ModuleWeights.Load(new SpatioTemporalUnet(ctx.ReadConfig().Unet), Path.Combine(root, ModelFolder.UnetFile));
     }
 
+    [Fact]
+    public void EveryStageTrainsInBf16()
+    {
+        using var data = TinyWorld.Data();
+        var ctx = TinyWorld.Context(data, root, steps: 2) with { Options = TinyWorld.Context(data, root, steps: 2).Options with { Bf16 = true } };
+        foreach (var result in new[] { AutoencoderStage.Run(ctx), DepthStage.Run(ctx), ClipStage.Run(ctx), PriorStage.Run(ctx),
+            UnetStage.Run(ctx, new UnetSettings(ImageShare: 0, MinFrames: 2, MaxFrames: 2)) })
+            Assert.True(double.IsFinite(result.Loss), $"{result.Stage}: loss {result.Loss}");
+    }
+
     sealed class Inline(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

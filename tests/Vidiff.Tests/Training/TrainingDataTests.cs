@@ -29,14 +29,25 @@ public sealed class TrainingDataTests : IDisposable
         using var data = TrainingData.FromClips([(frames, ones(2, 1, 4, 4), ["a"])]);
         var back = data.Pixels([0, 1]);
         Assert.True((back - frames).abs().max().item<float>() <= 1 / 127.5f + 1e-6);
-        Assert.Equal(1, data.TrainClips);
+        Assert.Equal([0], data.TrainingClips);
+        Assert.Empty(data.HeldOutClips);
+    }
+
+    [Fact]
+    public void EveryTwentiethClipIsHeldOutSoStillsAndClipsAreBothRepresented()
+    {
+        using var data = TrainingData.FromClips(Enumerable.Range(0, 45).Select(i => (zeros(1, 3, 2, 2), ones(1, 1, 2, 2), (IReadOnlyList<string>)[$"c{i}"])));
+        Assert.Equal([19, 39], data.HeldOutClips);
+        Assert.Equal(43, data.TrainingClips.Length);
+        Assert.DoesNotContain(19, data.TrainingClips);
     }
 
     [Fact]
     public void HeldOutClipsAreNeverDrawnForTraining()
     {
         using var data = TinyWorld.Data();
-        Assert.Equal(5, data.TrainClips);
+        Assert.Equal([0, 1, 2, 3, 4], data.TrainingClips);
+        Assert.Equal([5], data.HeldOutClips);
         var rng = new Random(1);
         for (int i = 0; i < 50; i++)
         {

@@ -50,7 +50,7 @@ public static class AutoencoderStage
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var frames = data.RandomFrameOf(rng, data.RandomClips(rng, Math.Min(512, data.TrainClips)));
+        var frames = data.RandomFrameOf(rng, data.RandomClips(rng, Math.Min(512, data.TrainingClips.Length)));
         var latents = new List<Tensor>();
         foreach (var chunk in frames.Chunk(64))
         {
@@ -65,7 +65,7 @@ public static class AutoencoderStage
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var frames = Enumerable.Range(data.TrainClips, data.Clips - data.TrainClips).Select(c => data.ClipStart[c]).ToArray();
+        var frames = data.HeldOutClips.Select(c => data.ClipStart[c]).ToArray();
         if (frames.Length == 0) return double.NaN;
         var x = data.Pixels(frames);
         var mse = ((model.Decode(model.Encode(x).mean).clamp(-1, 1) - x) / 2).square().mean().item<float>();

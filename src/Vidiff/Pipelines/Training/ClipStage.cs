@@ -20,7 +20,6 @@ public static class ClipStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
-        ctx.RefuseBf16(Name, "ClipImagePreprocessor");
         var tokenizer = Tokenizer(ctx, config.Clip.Text.VocabSize);
         // The text tower's vocabulary and pooling token follow the tokenizer actually learnt.
         config = config with { Clip = config.Clip with { Text = config.Clip.Text with { VocabSize = tokenizer.VocabSize, EosTokenId = tokenizer.EndId } } };
@@ -31,7 +30,7 @@ public static class ClipStage
         double accuracy = HeldOutRetrieval(run.Ema, ctx.Data, tokenizer);
         ctx.Export(run.Ema, ModelFolder.ClipFile);
         return ctx.Finish(run, Name, last, clock, string.Create(CultureInfo.InvariantCulture,
-            $"vocabulary {tokenizer.VocabSize}, held-out caption→frame top-1 {accuracy:P0} among {Math.Min(64, ctx.Data.Clips - ctx.Data.TrainClips)} clips"));
+            $"vocabulary {tokenizer.VocabSize}, held-out caption→frame top-1 {accuracy:P0} among {Math.Min(64, ctx.Data.HeldOutClips.Length)} clips"));
     }
 
     /// <summary>The model folder's tokenizer, learnt on every training caption the first time.</summary>
@@ -40,7 +39,7 @@ public static class ClipStage
         var dir = Path.Combine(ctx.ModelDir, ModelFolder.TokenizerFolder);
         if (File.Exists(Path.Combine(ctx.ModelDir, ModelFolder.VocabFile)) && File.Exists(Path.Combine(ctx.ModelDir, ModelFolder.MergesFile)))
             return ClipTokenizer.Load(dir);
-        var tokenizer = ClipTokenizer.Train(ctx.Data.Captions.Take(ctx.Data.TrainClips).SelectMany(c => c), vocabSize);
+        var tokenizer = ClipTokenizer.Train(ctx.Data.TrainingClips.SelectMany(c => ctx.Data.Captions[c]), vocabSize);
         tokenizer.Save(dir);
         return tokenizer;
     }
@@ -52,7 +51,7 @@ public static class ClipStage
     {
         var (_, rng) = run.RandomForStep();
         var clips = data.RandomClips(rng, batch);
-        var frames = data.Pixels(data.RandomFrameOf(rng, clips)).to(run.Dtype);
+        var frames = data.Pixels(data.RandomFrameOf(rng, clips));
         var ids = Ids(tokenizer, clips.Select(c => data.RandomCaption(rng, c)), run.Model.Config.Text.MaxPositionEmbeddings);
         return run.Model.ContrastiveLoss(run.Model.EncodeText(ids).to(ScalarType.Float32), run.Model.EncodeImage(frames).to(ScalarType.Float32));
     }
@@ -62,7 +61,7 @@ public static class ClipStage
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var clips = Enumerable.Range(data.TrainClips, Math.Min(64, data.Clips - data.TrainClips)).ToArray();
+        var clips = data.HeldOutClips.Take(64).ToArray();
         if (clips.Length == 0) return double.NaN;
         var images = ClipModel.Normalize(model.EncodeImage(data.Pixels([.. clips.Select(c => data.ClipStart[c] + data.FrameCount(c) / 2)])));
         var texts = ClipModel.Normalize(model.EncodeText(Ids(tokenizer, clips.Select(c => data.Captions[c][0]), model.Config.Text.MaxPositionEmbeddings)));

@@ -20,7 +20,6 @@ public static class DepthStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
-        ctx.RefuseBf16(Name, "DptDepthEstimator's input normalisation");
         var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute);
         using var run = ctx.Run(Name, () => new DptDepthEstimator(config.Depth));
         double last = StageContext.Loop(run, () => Loss(run, ctx.Data, loss, ctx.Options.BatchSize));
@@ -33,7 +32,7 @@ public static class DepthStage
     {
         var (_, rng) = run.RandomForStep();
         var frames = data.RandomFrameOf(rng, data.RandomClips(rng, batch));
-        var prediction = run.Model.forward(data.Pixels(frames).to(run.Dtype)).to(ScalarType.Float32);
+        var prediction = run.Model.forward(data.Pixels(frames)).to(ScalarType.Float32);
         return loss.Compute(prediction, 1 / data.DepthOf(frames));
     }
 
@@ -41,8 +40,8 @@ public static class DepthStage
     public static double HeldOutAbsRel(DptDepthEstimator model, TrainingData data)
     {
         using var scope = NewDisposeScope();
-        if (data.Clips == data.TrainClips) return double.NaN;
-        var frames = Enumerable.Range((int)data.ClipStart[data.TrainClips], (int)(data.ClipStart[^1] - data.ClipStart[data.TrainClips])).Select(i => (long)i).ToArray();
+        if (data.HeldOutClips.Length == 0) return double.NaN;
+        long[] frames = [.. data.HeldOutClips.SelectMany(c => Enumerable.Range(0, data.FrameCount(c)).Select(i => data.ClipStart[c] + i))];
         var prediction = model.Estimate(data.Pixels(frames));
         return DepthMetrics.AbsRelScaleShiftInvariant(prediction, data.DepthOf(frames));
     }

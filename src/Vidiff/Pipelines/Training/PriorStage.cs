@@ -20,7 +20,6 @@ public static class PriorStage
     {
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
-        ctx.RefuseBf16(Name, "PriorTransformer's timestep features");
         using var clip = ctx.Load(new ClipModel(config.Clip), ModelFolder.ClipFile, ClipStage.Name);
         var tokenizer = ClipTokenizer.Load(Path.Combine(ctx.ModelDir, ModelFolder.TokenizerFolder));
         var text = new TextEncoder(clip, tokenizer);
@@ -38,15 +37,15 @@ public static class PriorStage
         {
             var (g, rng) = diffusionRun.RandomForStep();
             var (image, embed, hidden, mask) = Batch(ctx.Data, clip, text, rng, ctx.Options.BatchSize);
-            var prior = new DiffusionPrior(diffusionRun.Model, nullEmbed.to(diffusionRun.Dtype), nullHidden.to(diffusionRun.Dtype), nullMask);
-            return prior.Loss(image.to(diffusionRun.Dtype), embed.to(diffusionRun.Dtype), hidden.to(diffusionRun.Dtype), mask, generator: g);
+            var prior = new DiffusionPrior(diffusionRun.Model, nullEmbed, nullHidden, nullMask);
+            return prior.Loss(image, embed, hidden, mask, generator: g);
         });
         using var regressionRun = half.Run(RegressionName, () => new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim));
         double regressionLoss = StageContext.Loop(regressionRun, () =>
         {
             var (_, rng) = regressionRun.RandomForStep();
             var (image, embed, _, _) = Batch(ctx.Data, clip, text, rng, ctx.Options.BatchSize);
-            return regressionRun.Model.Loss(image.to(regressionRun.Dtype), embed.to(regressionRun.Dtype));
+            return regressionRun.Model.Loss(image, embed);
         });
 
         double diffusionCosine = HeldOutCosine(new DiffusionPrior(diffusionRun.Ema, nullEmbed, nullHidden, nullMask), clip, text, ctx.Data, ctx.Options.Seed);
@@ -89,7 +88,7 @@ public static class PriorStage
     static (Tensor Mean, Tensor Std) EmbeddingStatistics(ClipModel clip, TrainingData data, Random rng)
     {
         using var _ = no_grad();
-        var frames = data.RandomFrameOf(rng, data.RandomClips(rng, Math.Min(512, data.TrainClips)));
+        var frames = data.RandomFrameOf(rng, data.RandomClips(rng, Math.Min(512, data.TrainingClips.Length)));
         var embeds = cat([.. frames.Chunk(64).Select(chunk => clip.EncodeImage(data.Pixels(chunk)))], 0);
         return (embeds.mean([0]), embeds.std(0).clamp_min(1e-4));
     }
@@ -99,7 +98,7 @@ public static class PriorStage
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var clips = Enumerable.Range(data.TrainClips, Math.Min(64, data.Clips - data.TrainClips)).ToArray();
+        var clips = data.HeldOutClips.Take(64).ToArray();
         if (clips.Length == 0) return double.NaN;
         var image = clip.EncodeImage(data.Pixels([.. clips.Select(c => data.ClipStart[c] + data.FrameCount(c) / 2)]));
         var (embed, hidden, mask) = text.Encode([.. clips.Select(c => data.Captions[c][0])]);

@@ -35,16 +35,6 @@ public sealed record StageContext(
     public void WriteConfig(ModelConfig config) =>
         AtomicFile.Write(ConfigPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJson())));
 
-    /// <summary>
-    /// For stages whose networks do not yet run in bf16 (a float32 constant inside them meets bf16 weights: the CLIP
-    /// and DPT preprocessing, the prior's timestep features); they are small and train in fp32.
-    /// </summary>
-    public void RefuseBf16(string stage, string where)
-    {
-        if (Options.Bf16)
-            throw new ArgumentException($"--bf16 is not available for the {stage} stage: float32 values in {where} meet bf16 weights; train it without --bf16");
-    }
-
     /// <summary>Writes a trained component's weights (EMA) into the model folder.</summary>
     public void Export(nn.Module module, string file) => ModuleWeights.Save(module, Path.Combine(ModelDir, file), ExportDtype);
 

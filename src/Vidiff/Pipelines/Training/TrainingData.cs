@@ -8,8 +8,8 @@ namespace Vidiff.Pipelines.Training;
 /// <summary>
 /// A synthetic data set held in memory for training: every frame as uint8 RGB, the renderer's exact depth as float16,
 /// and the captions of each clip. Decoding thousands of PNGs takes minutes, so the first use writes a cache file into
-/// the data folder (atomically) and later runs load it in seconds. The last twentieth of the clips is held out for the
-/// stages' figures; batches are drawn with the step's own generator, so resumed runs draw the same batches.
+/// the data folder (atomically) and later runs load it in seconds. Every twentieth clip is held out for the stages'
+/// figures (spread over the set, so clips and stills are both represented); batches are drawn with the step's own generator, so resumed runs draw the same batches.
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
@@ -29,8 +29,10 @@ public sealed class TrainingData : IDisposable
     public int Clips => Captions.Count;
     public int Size => (int)Frames.shape[2];
 
-    /// <summary>Clips 0 .. TrainClips − 1 train; the rest (a twentieth, at least one when there are two or more) are held out.</summary>
-    public int TrainClips => Clips < 2 ? Clips : Clips - Math.Max(1, Clips / 20);
+    /// <summary>Clips 19, 39, 59, … are held out (the last one when there are 2 to 19); the others train.</summary>
+    public int[] TrainingClips { get; }
+
+    public int[] HeldOutClips { get; }
 
     public TrainingData(Tensor frames, Tensor depth, IReadOnlyList<long> clipStart, IReadOnlyList<IReadOnlyList<string>> captions)
     {
@@ -44,6 +46,10 @@ public sealed class TrainingData : IDisposable
         Depth = depth.to(ScalarType.Float16);
         ClipStart = clipStart;
         Captions = captions;
+        int n = captions.Count;
+        bool heldOut(int c) => n >= 20 ? c % 20 == 19 : n >= 2 && c == n - 1;
+        TrainingClips = [.. Enumerable.Range(0, n).Where(c => !heldOut(c))];
+        HeldOutClips = [.. Enumerable.Range(0, n).Where(heldOut)];
     }
 
     /// <summary>Clips as float frames [F, 3, H, W] in [−1, 1], depth [F, 1, H, W] in metres and their captions.</summary>
@@ -114,11 +120,10 @@ public sealed class TrainingData : IDisposable
     /// <summary>n distinct clips (with replacement when there are fewer), from the training or held-out clips.</summary>
     public int[] RandomClips(Random rng, int n, bool heldOut = false)
     {
-        int first = heldOut ? TrainClips : 0, count = heldOut ? Clips - TrainClips : TrainClips;
-        if (count == 0) throw new InvalidOperationException($"The data set has no {(heldOut ? "held-out" : "training")} clips.");
-        var order = Enumerable.Range(first, count).ToArray();
+        int[] order = [.. heldOut ? HeldOutClips : TrainingClips];
+        if (order.Length == 0) throw new InvalidOperationException($"The data set has no {(heldOut ? "held-out" : "training")} clips.");
         rng.Shuffle(order);
-        return [.. Enumerable.Range(0, n).Select(i => order[i % count])];
+        return [.. Enumerable.Range(0, n).Select(i => order[i % order.Length])];
     }
 
     /// <summary>One random frame of each clip.</summary>
@@ -126,10 +131,10 @@ public sealed class TrainingData : IDisposable
 
     public string RandomCaption(Random rng, int clip) => Captions[clip][rng.Next(Captions[clip].Count)];
 
-    public int LongestTrainingClip => Enumerable.Range(0, TrainClips).Max(FrameCount);
+    public int LongestTrainingClip => TrainingClips.Max(FrameCount);
 
     /// <summary>The training clips with at least <paramref name="frames"/> frames.</summary>
-    public int[] ClipsWithAtLeast(int frames) => [.. Enumerable.Range(0, TrainClips).Where(c => FrameCount(c) >= frames)];
+    public int[] ClipsWithAtLeast(int frames) => [.. TrainingClips.Where(c => FrameCount(c) >= frames)];
 
     /// <summary>A random window of <paramref name="frames"/> consecutive frames of the clip.</summary>
     public long[] RandomWindow(Random rng, int clip, int frames)
