@@ -8,6 +8,7 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     BenchCommand.Create(),
     SynthCommand.Create(),
     EditCommand.Create(),
+    EvalCommand.Create(),
     DepthCommand.Create(),
     ModelCommand.Create(),
     TrainCommand.Create(),

@@ -7,7 +7,7 @@ namespace Vidiff.Evaluation;
 /// </summary>
 public sealed record EvalOptions(int Frames = 16, int? Steps = null, IReadOnlyList<int>? StructureLevels = null)
 {
-    /// <summary>The speed figure's edit: 16 frames at the model's size, 20 steps, both guidances (issue 5 §4).</summary>
+    /// <summary>The speed figure's edit: 16 frames at the model's size, both guidances; its bar holds at 20 steps (issue 5 §4).</summary>
     public const int SpeedFrames = 16, SpeedSteps = 20;
 
     /// <summary>Bars of issue 5 §4.</summary>

@@ -107,22 +107,23 @@ public static class EvalRunner
                 PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, unguided)));
         }
 
-        // Speed (issue 5 §4): a warm edit of 16 frames at the model's size, 20 steps, both guidances.
+        // Speed (issue 5 §4): a warm edit of 16 frames at the model's size with both guidances, at the run's steps (the
+        // bar is judged at 20 steps only).
         double editSeconds;
         using (var scope = NewDisposeScope())
         {
             var clip = set.Clips[0];
             var input = clip.LoadFrames().narrow(0, 0, EvalOptions.SpeedFrames);
             var timer = Stopwatch.StartNew();
-            Edit(input, new EditOptions(Prompt: speedPrompt, Steps: EvalOptions.SpeedSteps, Seed: clip.Info.Seed), $"speed: {EvalOptions.SpeedFrames} frames, {EvalOptions.SpeedSteps} steps");
+            Edit(input, new EditOptions(Prompt: speedPrompt, Steps: steps, Seed: clip.Info.Seed), $"speed: {EvalOptions.SpeedFrames} frames, {steps} steps");
             editSeconds = timer.Elapsed.TotalSeconds;
         }
 
-        var figures = Figures(results, levels, defaults, editSeconds, config);
+        var figures = Figures(results, levels, defaults, editSeconds, steps, config);
         return new EvalReport(figures, results, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
     }
 
-    static List<EvalFigure> Figures(List<ClipResult> r, int[] levels, ModelConfig.EditDefaults d, double editSeconds, ModelConfig config)
+    static List<EvalFigure> Figures(List<ClipResult> r, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config)
     {
         static double Mean(IEnumerable<double> values)
         {
@@ -160,8 +161,9 @@ public static class EvalRunner
         figures.Add(new($"temporal: flicker on static background, ω_t = {d.TemporalGuidance}", fl, $"< {F(fl0)} (ω_t = 0)", fl < fl0));
         figures.Add(new("guidance: prompt consistency, ω = 1", pc1, "", null));
         figures.Add(new($"guidance: prompt consistency, ω = {d.Guidance}", pc, $"> {F(pc1)} (ω = 1)", pc > pc1));
-        figures.Add(new($"speed: edit wall time (s), {EvalOptions.SpeedFrames} frames of {config.Width}×{config.Height}, {EvalOptions.SpeedSteps} steps",
-            editSeconds, $"≤ {EvalOptions.MaxEditSeconds}", editSeconds <= EvalOptions.MaxEditSeconds));
+        bool barSteps = steps == EvalOptions.SpeedSteps;
+        figures.Add(new($"speed: edit wall time (s), {EvalOptions.SpeedFrames} frames of {config.Width}×{config.Height}, {steps} steps",
+            editSeconds, $"≤ {EvalOptions.MaxEditSeconds}{(barSteps ? "" : $" at {EvalOptions.SpeedSteps} steps")}", barSteps ? editSeconds <= EvalOptions.MaxEditSeconds : null));
         return figures;
     }
 

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Vidiff.Checkpoints;
+using Vidiff.Evaluation;
+using Vidiff.Runtime;
+
+namespace Vidiff.Cli.Commands;
+
+/// <summary>
+/// `vidiff eval`: the figures of issue 5 §4 for a model folder, on held-out scenes it renders (and caches) itself,
+/// as a table with bars, and optionally as JSON and a markdown table for the model card.
+/// </summary>
+static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = CommandOptions.Model();
+        var clips = new Option<int>("--clips") { Description = "Held-out clips to edit (12 edits each with the full t_s sweep).", DefaultValueFactory = _ => 8 };
+        var frames = new Option<int>("--frames") { Description = "Frames of each clip to edit.", DefaultValueFactory = _ => 16 };
+        var seed = new Option<int>("--seed") { Description = "Data set seed of the held-out scenes (not the training data's).", DefaultValueFactory = _ => 2 };
+        var trainSeed = new Option<int>("--train-seed") { Description = "Seed the training data was rendered with (`vidiff synth --seed`); its scenes are excluded.", DefaultValueFactory = _ => 1 };
+        var steps = CommandOptions.Number<int>("--steps", "Sampling steps of the edits (default: the model's; the speed bar is judged at 20).");
+        var ts = new Option<string?>("--ts") { Description = "Structure levels to sweep, e.g. 0,2,4,7 (default every level 0..T_s; must include 0)." };
+        var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-seedS-NNpx-Ff)." };
+        var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out and --markdown files." };
+        var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
+        {
+            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, overwrite,
+        };
+        command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(frames),
+            parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
+            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(overwrite)))));
+        return command;
+    }
+
+    sealed record Request(string? Model, int Clips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
+        string? Output, string? Markdown, bool Overwrite);
+
+    static int Run(Request r)
+    {
+        if (r.Clips < 1) throw new ArgumentException($"--clips must be at least 1, got {r.Clips}.");
+        if (r.Frames < 2) throw new ArgumentException($"--frames must be at least 2, got {r.Frames}.");
+        var outputPath = r.Output is null ? null : CommandOptions.CheckOutput(r.Output, r.Overwrite);
+        var markdownPath = r.Markdown is null ? null : CommandOptions.CheckOutput(r.Markdown, r.Overwrite);
+        int threads = Threads.Configure();
+        var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
+        using var model = ModelFolder.Load(modelPath);
+        var config = model.Config;
+        if (config.Width != config.Height)
+            throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
+        int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
+        var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-seed{r.Seed}-{config.Width}px-{rendered}f"));
+        var options = new EvalOptions(r.Frames, r.Steps, r.Levels);
+
+        HeldOutSet? set = null;
+        EvalReport? report = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var render = context.AddTask("held-out scenes", maxValue: 1);
+                set = HeldOutSet.Prepare(dataPath, r.Clips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                {
+                    render.MaxValue = s.Total;
+                    render.Value = s.Written + s.Skipped;
+                });
+                render.Value = render.MaxValue;
+                var edits = context.AddTask("edits", maxValue: 1);
+                report = EvalRunner.Run(model, set, options, new Reporter(p =>
+                {
+                    edits.MaxValue = p.Total;
+                    edits.Value = p.Done;
+                    edits.Description = CommandErrors.Escape(p.Task);
+                }));
+                edits.Description = "edits";
+                edits.Value = edits.MaxValue;
+            });
+
+        var table = new Table().AddColumns("figure", "value", "bar", "result");
+        foreach (var f in report!.Figures)
+            table.AddRow(CommandErrors.Escape(f.Name), EvalReport.Format(f.Value), CommandErrors.Escape(f.Bar),
+                f.Pass switch { true => "[green]PASS[/]", false => "[red]MISS[/]", null => "" });
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(CommandErrors.Escape($"{set!.Clips.Count} held-out clips of {report.Frames} frames ({dataPath}), {report.Steps} steps, " +
+            $"model {config.Name} ({modelPath}), {threads} threads, {report.Seconds:F1} s"));
+
+        if (outputPath is not null)
+        {
+            var json = new Dictionary<string, object?>
+            {
+                ["model"] = modelPath,
+                ["model_name"] = config.Name,
+                ["model_identity"] = ModelFolder.Identity(modelPath),
+                ["data"] = dataPath,
+                ["seed"] = r.Seed,
+                ["train_seed"] = r.TrainSeed,
+                ["threads"] = threads,
+                ["command"] = Reproduce(r, modelPath, dataPath),
+                ["report"] = report,
+            };
+            var text = JsonSerializer.Serialize(json, Json);
+            AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
+            AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(outputPath)}[/]");
+        }
+        if (markdownPath is not null)
+        {
+            AtomicFile.Write(markdownPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
+            AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(markdownPath)}[/]");
+        }
+        return 0;
+    }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // A clip with no static background has no flicker: NaN, written as "NaN".
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>"0,2,4,7" to levels.</summary>
+    static int[]? ParseLevels(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var levels = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out levels[i]))
+                throw new ArgumentException($"--ts expects levels like 0,2,4,7, got '{text}'.");
+        return levels;
+    }
+
+    static string Reproduce(Request r, string modelPath, string dataPath)
+    {
+        var args = new List<string> { "vidiff", "eval", "--model", modelPath, "--clips", $"{r.Clips}", "--frames", $"{r.Frames}",
+            "--seed", $"{r.Seed}", "--train-seed", $"{r.TrainSeed}", "--data", dataPath };
+        if (r.Steps is int steps) args.AddRange(["--steps", $"{steps}"]);
+        if (r.Levels is not null) args.AddRange(["--ts", string.Join(',', r.Levels)]);
+        return string.Join(' ', args);
+    }
+
+    sealed class Reporter(Action<EvalProgress> report) : IProgress<EvalProgress>
+    {
+        public void Report(EvalProgress value) => report(value);
+    }
+}

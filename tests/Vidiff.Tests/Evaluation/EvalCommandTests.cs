@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Vidiff.Tests.Cli;
+
+namespace Vidiff.Tests.Evaluation;
+
+public sealed class EvalCommandTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("vidiff-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void EvalOnATinyRandomModelWritesEveryFigure()
+    {
+        string model = Path.Combine(dir, "model"), report = Path.Combine(dir, "report.json"), markdown = Path.Combine(dir, "card.md");
+        var made = CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model);
+        Assert.True(made.Code == 0, made.Stdout + made.Stderr);
+
+        var (code, stdout, stderr) = CliFixture.Vidiff("eval", "--model", model, "--clips", "2", "--frames", "8", "--steps", "1", "--ts", "0,3",
+            "--data", Path.Combine(dir, "heldout"), "--out", report, "--markdown", markdown);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Matches("PASS|MISS", stdout);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var r = json.RootElement.GetProperty("report");
+        var figures = r.GetProperty("figures").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
+        string[] expected =
+        [
+            "structure: depth model on the input, SSI AbsRel", "structure: SSI AbsRel at t_s = 0", "structure: SSI AbsRel at t_s = 3",
+            "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "text: object takes the named colour (share of clips)",
+            "text: floor takes the named colour (share of clips)", "image: object takes the reference's colour (share of clips)",
+            "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5",
+            "temporal: flicker on static background, ω_t = 0", "temporal: flicker on static background, ω_t = 1.5",
+            "guidance: prompt consistency, ω = 1", "guidance: prompt consistency, ω = 7.5",
+            "speed: edit wall time (s), 16 frames of 16×16, 1 steps",
+        ];
+        Assert.Equal(expected, figures.Keys);
+        Assert.All(figures.Values.Where(f => !f.GetProperty("name").GetString()!.Contains("flicker")), f => Assert.Equal(JsonValueKind.Number, f.GetProperty("value").ValueKind));
+        Assert.True(figures["structure: SSI AbsRel at t_s = 0"].GetProperty("pass").ValueKind is JsonValueKind.True or JsonValueKind.False);
+        Assert.Equal(JsonValueKind.Null, figures["speed: edit wall time (s), 16 frames of 16×16, 1 steps"].GetProperty("pass").ValueKind); // judged at 20 steps only
+        Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
+        Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
+
+        var card = File.ReadAllText(markdown);
+        Assert.Contains("| figure | value | bar | result |", card);
+        Assert.Equal(expected.Length, card.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal)) - 2); // header and rule
+    }
+}
