@@ -42,4 +42,33 @@ public class ColourNamingTests
         Assert.Equal("red", ColourNaming.Nearest(frames, region.logical_not()));
         Assert.Null(ColourNaming.Nearest(frames, zeros_like(region)));
     }
+
+    [Fact]
+    public void RenderedObjectsAndFloorsAreNamedByTheirColour()
+    {
+        // What the renderer makes of a colour (shading, gloss, textures, shadows) keeps its name: the eval's reading of
+        // an unedited clip is right.
+        var settings = new SynthSettings(Clips: 0, Seed: 7, Size: 32);
+        int objects = 0, floors = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            var still = SyntheticWriter.Render(settings, still: true, i);
+            var frame = still.Frames[0];
+            var rgb = tensor(frame.Rgb, [1, 3, 32, 32]) * 2 - 1;
+            var masks = tensor(frame.Mask.Select(m => (long)m).ToArray(), [1, 32, 32]);
+            var scene = still.Info.Scene;
+            if (HeldOutSet.ObjectColour(scene) is string colour)
+            {
+                Assert.Equal(colour, ColourNaming.Nearest(rgb, masks.ne(0)));
+                objects++;
+            }
+            if (ColourNaming.IsChromatic(scene.Floor.Color))
+            {
+                var floor = FloorRegion.Of(still.Info, tensor(frame.Depth, [1, 1, 32, 32]), masks);
+                Assert.Equal(scene.Floor.Color, ColourNaming.Nearest(rgb, floor));
+                floors++;
+            }
+        }
+        Assert.True(objects >= 5 && floors >= 20, $"{objects} one-colour stills, {floors} chromatic floors");
+    }
 }
