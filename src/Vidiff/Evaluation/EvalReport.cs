@@ -27,5 +27,7 @@ public sealed record EvalReport(
         return s.ToString();
     }
 
-    public static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.000", CultureInfo.InvariantCulture);
+    /// <summary>Three decimals; values too small for them (a gain near zero) in scientific notation.</summary>
+    public static string Format(double value) =>
+        double.IsNaN(value) ? "n/a" : value.ToString(value != 0 && Math.Abs(value) < 1e-3 ? "0.00e+0" : "0.000", CultureInfo.InvariantCulture);
 }

@@ -29,9 +29,10 @@ public sealed class EvalCommandTests : IDisposable
             "structure: depth model on the input, SSI AbsRel", "structure: SSI AbsRel at t_s = 0", "structure: SSI AbsRel at t_s = 3",
             "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "text: object takes the named colour (share of clips)",
             "text: floor takes the named colour (share of clips)", "image: object takes the reference's colour (share of clips)",
-            "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5",
+            "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5", "temporal: frame consistency gain, ω_t = 1.5 over 0",
             "temporal: flicker on static background, ω_t = 0", "temporal: flicker on static background, ω_t = 1.5",
-            "guidance: prompt consistency, ω = 1", "guidance: prompt consistency, ω = 7.5",
+            "temporal: flicker reduction, ω_t = 1.5 over 0",
+            "guidance: prompt consistency, ω = 1", "guidance: prompt consistency, ω = 7.5", "guidance: prompt consistency gain, ω = 7.5 over 1",
             "speed: edit wall time (s), 16 frames of 16×16, 1 steps",
         ];
         Assert.Equal(expected, figures.Keys);
