@@ -57,29 +57,43 @@ static class EvalCommand
         var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-seed{r.Seed}-{config.Width}px-{rendered}f"));
         var options = new EvalOptions(r.Frames, r.Steps, r.Levels);
 
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // stop within a denoising step; nothing is written before the end
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
         HeldOutSet? set = null;
         EvalReport? report = null;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
-            {
-                var render = context.AddTask("held-out scenes", maxValue: 1);
-                set = HeldOutSet.Prepare(dataPath, r.Clips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+        try
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(context =>
                 {
-                    render.MaxValue = s.Total;
-                    render.Value = s.Written + s.Skipped;
+                    var render = context.AddTask("held-out scenes", maxValue: 1);
+                    set = HeldOutSet.Prepare(dataPath, r.Clips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                    {
+                        render.MaxValue = s.Total;
+                        render.Value = s.Written + s.Skipped;
+                    });
+                    render.Value = render.MaxValue;
+                    var edits = context.AddTask("edits", maxValue: 1);
+                    report = EvalRunner.Run(model, set, options, new Reporter(p =>
+                    {
+                        edits.MaxValue = p.Total;
+                        edits.Value = p.Done;
+                        edits.Description = CommandErrors.Escape(p.Task);
+                    }), cancel.Token);
+                    edits.Description = "edits";
+                    edits.Value = edits.MaxValue;
                 });
-                render.Value = render.MaxValue;
-                var edits = context.AddTask("edits", maxValue: 1);
-                report = EvalRunner.Run(model, set, options, new Reporter(p =>
-                {
-                    edits.MaxValue = p.Total;
-                    edits.Value = p.Done;
-                    edits.Description = CommandErrors.Escape(p.Task);
-                }));
-                edits.Description = "edits";
-                edits.Value = edits.MaxValue;
-            });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
 
         var table = new Table().AddColumns("figure", "value", "bar", "result");
         foreach (var f in report!.Figures)
