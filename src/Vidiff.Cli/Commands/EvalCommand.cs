@@ -56,6 +56,7 @@ static class EvalCommand
         int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
         var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-seed{r.Seed}-{config.Width}px-{rendered}f"));
         var options = new EvalOptions(r.Frames, r.Steps, r.Levels);
+        options.LevelsFor(config); // refused before any rendering
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>

@@ -1,3 +1,5 @@
+using Vidiff.Checkpoints;
+
 namespace Vidiff.Evaluation;
 
 /// <summary>
@@ -12,4 +14,13 @@ public sealed record EvalOptions(int Frames = 16, int? Steps = null, IReadOnlyLi
 
     /// <summary>Bars of issue 5 §4.</summary>
     public const double MaxAbsRel = 0.15, MinTextHits = 0.80, MinImageHits = 0.70, MaxEditSeconds = 30;
+
+    /// <summary>The structure levels to sweep for <paramref name="config"/>, in order; checked (they must hold 0, the structure bar).</summary>
+    public int[] LevelsFor(ModelConfig config)
+    {
+        var levels = (StructureLevels ?? Enumerable.Range(0, config.StructureLevels + 1).ToArray()).Distinct().Order().ToArray();
+        if (levels.Length == 0 || levels[0] != 0 || levels[^1] > config.StructureLevels)
+            throw new ArgumentException($"--ts levels {string.Join(",", levels)} must include 0 (the structure bar) and lie in 0..{config.StructureLevels}.");
+        return levels;
+    }
 }

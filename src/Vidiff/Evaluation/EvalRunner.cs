@@ -20,9 +20,7 @@ public static class EvalRunner
         var config = model.Config;
         var defaults = config.Defaults;
         int steps = options.Steps ?? defaults.Steps, frames = options.Frames, clipCount = set.Clips.Count;
-        var levels = (options.StructureLevels ?? Enumerable.Range(0, config.StructureLevels + 1).ToArray()).Distinct().Order().ToArray();
-        if (levels.Length == 0 || levels[0] != 0 || levels[^1] > config.StructureLevels)
-            throw new ArgumentException($"--ts levels {string.Join(",", levels)} must include 0 (the structure bar) and lie in 0..{config.StructureLevels}.");
+        var levels = options.LevelsFor(config);
         if (frames < 2 || frames > set.Clips.Min(c => c.FrameCount))
             throw new ArgumentException($"--frames {frames} must be in 2..{set.Clips.Min(c => c.FrameCount)} (the held-out clips' length).");
         if (steps < 1) throw new ArgumentException($"--steps {steps} must be at least 1.");

@@ -46,4 +46,22 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains("| figure | value | bar | result |", card);
         Assert.Equal(expected.Length, card.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal)) - 2); // header and rule
     }
+
+    [Fact]
+    public void BadSettingsGetOneLineErrors()
+    {
+        string model = Path.Combine(dir, "model");
+        Assert.Equal(0, CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model).Code);
+        string data = Path.Combine(dir, "heldout");
+
+        var sameSeed = CliFixture.Vidiff("eval", "--model", model, "--seed", "1", "--data", data);
+        Assert.Equal((1, "error: --seed 1 is the training data's seed; held-out scenes need another one.\n"), (sameSeed.Code, sameSeed.Stderr));
+
+        var noZero = CliFixture.Vidiff("eval", "--model", model, "--clips", "1", "--ts", "2,5", "--data", data);
+        Assert.Equal(1, noZero.Code);
+        Assert.Contains("must include 0", noZero.Stderr);
+
+        var notLevels = CliFixture.Vidiff("eval", "--model", model, "--ts", "0-7");
+        Assert.Equal((1, "error: --ts expects levels like 0,2,4,7, got '0-7'.\n"), (notLevels.Code, notLevels.Stderr));
+    }
 }
