@@ -36,22 +36,22 @@ public sealed class HeldOutSetTests : IDisposable
     [Fact]
     public void PreparedSetHasHeldOutClipsAndOneColourReferences()
     {
-        var set = HeldOutSet.Prepare(dir, clips: 3, frames: 4, size: 16, seed: 2, trainingSeed: 1);
+        var set = HeldOutSet.Prepare(dir, clips: 2, frames: 4, size: 8, seed: 2, trainingSeed: 1);
         var training = HeldOutSet.TrainingSeeds(1);
-        Assert.Equal(3, set.Clips.Count);
-        Assert.Equal(3, set.References.Count);
+        Assert.Equal(2, set.Clips.Count);
+        Assert.Equal(2, set.References.Count);
         Assert.All(set.Clips.Concat(set.References), c => Assert.DoesNotContain(c.Info.Seed, training));
         Assert.All(set.Clips, c => Assert.Equal(HeldOutSet.MinRenderedFrames, c.FrameCount));
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 2; i++)
         {
             var colour = HeldOutSet.ObjectColour(set.References[i].Scene);
             Assert.NotNull(colour);
             Assert.DoesNotContain(colour, set.Clips[i].Scene.Objects.Select(o => o.Color));
         }
-        Assert.Equal(3, set.References.Select(r => r.Directory).Distinct().Count());
+        Assert.Equal(2, set.References.Select(r => r.Directory).Distinct().Count());
 
         // A second run reuses the cache and picks the same scenes.
-        var again = HeldOutSet.Prepare(dir, clips: 3, frames: 4, size: 16, seed: 2, trainingSeed: 1);
+        var again = HeldOutSet.Prepare(dir, clips: 2, frames: 4, size: 8, seed: 2, trainingSeed: 1);
         Assert.Equal(set.References.Select(r => r.Info.Name), again.References.Select(r => r.Info.Name));
     }
 }
