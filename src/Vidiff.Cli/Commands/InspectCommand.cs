@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
+using Vidiff.Depth;
 using Vidiff.Unet;
 
 namespace Vidiff.Cli.Commands;
@@ -63,6 +64,13 @@ static class InspectCommand
                 break;
             case CheckpointLayout.DiffusersAutoencoder when File.Exists(configBeside):
                 yield return ("autoencoder", () => Autoencoder(DiffusersConfig.Autoencoder(configBeside), vae => Same(vae.state_dict().Keys), file, ""));
+                break;
+            case CheckpointLayout.TransformersDpt or CheckpointLayout.TransformersDptHybrid or CheckpointLayout.TransformersDepthAnything when File.Exists(configBeside):
+                yield return ("depth estimator", () =>
+                {
+                    using var net = new DptDepthEstimator(TransformersConfig.Depth(configBeside));
+                    return KeyMappedLoad.Mismatch(net, file, Same(net.state_dict().Keys));
+                });
                 break;
             case CheckpointLayout.Vidiff when file.Metadata[ComponentFile.ComponentKey] == "unet":
                 yield return ("UNet", () => Unet(ComponentFile.Config<UnetConfig>(path), net => Same(net.state_dict().Keys), file, ""));
