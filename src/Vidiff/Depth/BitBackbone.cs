@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Vidiff.Nn;
 using F = TorchSharp.torch.nn.functional;
 
 namespace Vidiff.Depth;
@@ -22,7 +23,7 @@ sealed class BitBackbone : nn.Module
     {
         config = c;
         stem = new WeightStandardizedConv2d(3, c.StemChannels, 7, 2, c.SamePadding);
-        stemNorm = nn.GroupNorm(c.Groups, c.StemChannels);
+        stemNorm = Norms.Group(c.Groups, c.StemChannels);
         stages = new ModuleList<BitBottleneckLayer>[c.Depths.Length];
         for (int s = 0; s < stages.Length; s++)
         {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Vidiff.Nn;
 using F = TorchSharp.torch.nn.functional;
 
 namespace Vidiff.Depth;
@@ -23,15 +24,15 @@ sealed class BitBottleneckLayer : nn.Module<Tensor, Tensor>
         if (first)
         {
             shortcutConv = new WeightStandardizedConv2d(inChannels, outChannels, 1, stride, c.SamePadding);
-            shortcutNorm = nn.GroupNorm(c.Groups, outChannels);
+            shortcutNorm = Norms.Group(c.Groups, outChannels);
             register_module("downsample", new Scope(("conv", shortcutConv), ("norm", shortcutNorm)));
         }
         conv1 = new WeightStandardizedConv2d(inChannels, mid, 1, 1, c.SamePadding);
-        norm1 = nn.GroupNorm(c.Groups, mid);
+        norm1 = Norms.Group(c.Groups, mid);
         conv2 = new WeightStandardizedConv2d(mid, mid, 3, stride, c.SamePadding);
-        norm2 = nn.GroupNorm(c.Groups, mid);
+        norm2 = Norms.Group(c.Groups, mid);
         conv3 = new WeightStandardizedConv2d(mid, outChannels, 1, 1, c.SamePadding);
-        norm3 = nn.GroupNorm(c.Groups, outChannels);
+        norm3 = Norms.Group(c.Groups, outChannels);
         foreach (var (name, m) in new (string, nn.Module)[] { ("conv1", conv1), ("norm1", norm1), ("conv2", conv2), ("norm2", norm2), ("conv3", conv3), ("norm3", norm3) })
             register_module(name, m);
     }
