@@ -15,7 +15,7 @@ static class ImportCommand
         var from = new Option<string>("--from")
         {
             Description = "Layout of PATH: sd (single-file Stable Diffusion), diffusers (pipeline folder with unet/, vae/, prior/), "
-            + "clip (transformers CLIPModel folder), dpt (transformers DPT / Depth Anything folder), prior (diffusers PriorTransformer folder).",
+            + "clip (transformers CLIPModel folder), dpt (transformers DPT, DPT-Hybrid or Depth Anything folder), prior (diffusers PriorTransformer folder).",
             Required = true
         };
         from.AcceptOnlyFromAmong("sd", "diffusers", "clip", "dpt", "prior");

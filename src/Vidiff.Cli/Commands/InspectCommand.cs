@@ -2,6 +2,7 @@ using System.CommandLine;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
+using Vidiff.Depth;
 using Vidiff.Unet;
 
 namespace Vidiff.Cli.Commands;
@@ -64,6 +65,9 @@ static class InspectCommand
             case CheckpointLayout.DiffusersAutoencoder when File.Exists(configBeside):
                 yield return ("autoencoder", () => Autoencoder(DiffusersConfig.Autoencoder(configBeside), vae => Same(vae.state_dict().Keys), file, ""));
                 break;
+            case CheckpointLayout.TransformersDpt or CheckpointLayout.TransformersDptHybrid or CheckpointLayout.TransformersDepthAnything when File.Exists(configBeside):
+                yield return ("depth estimator", () => Depth(TransformersConfig.Depth(configBeside), file));
+                break;
             case CheckpointLayout.Vidiff when file.Metadata[ComponentFile.ComponentKey] == "unet":
                 yield return ("UNet", () => Unet(ComponentFile.Config<UnetConfig>(path), net => Same(net.state_dict().Keys), file, ""));
                 break;
@@ -82,6 +86,12 @@ static class InspectCommand
     {
         using var net = new SpatioTemporalUnet(config);
         return KeyMappedLoad.Mismatch(net, file, keys(net), prefix, new HashSet<string> { "conv_in.weight" });
+    }
+
+    static string? Depth(DptConfig config, SafetensorsFile file)
+    {
+        using var net = new DptDepthEstimator(config);
+        return KeyMappedLoad.Mismatch(net, file, Same(net.state_dict().Keys));
     }
 
     static string? Autoencoder(AutoencoderConfig config, Func<AutoencoderKL, Dictionary<string, string>> keys, SafetensorsFile file, string prefix)

@@ -1,9 +1,11 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Vidiff.Checkpoints;
 using Vidiff.Pipelines;
 using Vidiff.Pipelines.Training;
+using Vidiff.Runtime;
 
 namespace Vidiff.Cli.Commands;
 
@@ -62,8 +64,15 @@ static class TrainCommand
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // `kill` (SIGTERM) ends the stage as cleanly as Ctrl+C: a background run, where SIGINT is ignored, keeps its progress.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = !cancel.IsCancellationRequested;
+            cancel.Cancel();
+        });
         try
         {
+            Threads.Configure();
             if (options.Steps < 1 || options.BatchSize < 1) throw new ArgumentException($"--steps and --batch must be positive, got {options.Steps} and {options.BatchSize}");
             Directory.CreateDirectory(modelDir);
             var configPath = Path.Combine(modelDir, ModelFolder.ConfigFile);

@@ -8,6 +8,8 @@ namespace Vidiff.Depth;
 /// <param name="OutLayers">Encoder layers (0-based) whose outputs feed the neck. DPT's backbone_out_indices use this
 /// convention; DINOv2's out_indices count the embeddings as stage 0, so they are one larger.</param>
 /// <param name="ResizeMultiple">Preprocessing keeps the aspect ratio and rounds each side to a multiple of this.</param>
+/// <param name="Bit">DPT-Hybrid's ResNet (<see cref="DptBackbone.VitHybrid"/> only): its first two feature maps are the
+/// neck's first two inputs, its third becomes the tokens, so only the last two <paramref name="OutLayers"/> are read.</param>
 public sealed record DptConfig(
     DptBackbone Backbone,
     int ImageSize,
@@ -23,7 +25,8 @@ public sealed record DptConfig(
     int ResizeMultiple,
     float[] Mean,
     float[] Std,
-    int HeadHiddenSize = 32)
+    int HeadHiddenSize = 32,
+    BitConfig? Bit = null)
 {
     static readonly float[] Half = [0.5f, 0.5f, 0.5f];
 

@@ -8,14 +8,18 @@ namespace Vidiff.Depth;
 /// <summary>
 /// Monocular relative inverse depth (paper §3.3: the structure signal s is MiDaS DPT-Large depth of every frame).
 /// A ViT backbone, DPT's reassemble stage (tokens → image-like maps at 4 scales), the fusion stage (RefineNet-style
-/// coarse-to-fine merging) and a small conv head with a final ReLU. Parameter names are those of Hugging Face's
-/// DPTForDepthEstimation (ViT) or DepthAnythingForDepthEstimation (DINOv2), so their checkpoints load 1:1.
+/// coarse-to-fine merging) and a small conv head with a final ReLU. DPT-Hybrid runs the ViT on BiT ResNet features
+/// and gives the neck the ResNet's two early maps in place of the two shallowest token maps. Parameter names are
+/// those of Hugging Face's DPTForDepthEstimation (ViT, hybrid) or DepthAnythingForDepthEstimation (DINOv2), so their
+/// checkpoints load 1:1.
 /// </summary>
 public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
 {
+    // DPT's reassemble_factors; DPT-Hybrid's [1, 1, 1, 0.5] agree on the two slots it uses.
     static readonly double[] ReassembleFactors = [4, 2, 1, 0.5];
 
-    readonly VitEmbeddings embeddings;
+    readonly VitEmbeddings? embeddings;
+    readonly VitHybridEmbeddings? hybridEmbeddings;
     readonly ModuleList<VitLayer> layers;
     readonly LayerNorm layernorm;
     readonly ModuleList<Sequential>? readoutProjects;
@@ -35,29 +39,32 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         int d = config.HiddenSize, f = config.FusionHiddenSize;
         var neck = config.NeckHiddenSizes;
 
-        embeddings = new VitEmbeddings(config);
+        bool dinov2 = config.Backbone == DptBackbone.Dinov2, hybrid = config.Backbone == DptBackbone.VitHybrid;
+        nn.Module tokenizer = hybrid ? hybridEmbeddings = new VitHybridEmbeddings(config) : embeddings = new VitEmbeddings(config);
         layers = new ModuleList<VitLayer>(Enumerable.Range(0, config.Layers).Select(_ => new VitLayer(config)).ToArray());
         // DPT stores a final LayerNorm it never applies to the depth path; DINOv2 applies it to every neck input.
         layernorm = nn.LayerNorm(d, config.LayerNormEps);
-        register_module(config.Backbone == DptBackbone.Vit ? "dpt" : "backbone", new Scope(
-            ("embeddings", embeddings), ("encoder", new Scope(("layer", layers))), ("layernorm", layernorm)));
+        register_module(dinov2 ? "backbone" : "dpt", new Scope(
+            ("embeddings", tokenizer), ("encoder", new Scope(("layer", layers))), ("layernorm", layernorm)));
 
-        // Reassemble (DPT §3): ViT keeps the [CLS] token's global context by concatenating it to every token ("project" readout).
+        // Reassemble (DPT §3): ViT keeps the [CLS] token's global context by concatenating it to every token ("project"
+        // readout). DPT-Hybrid's first two neck inputs are ResNet maps already, so their slots hold nothing.
+        Sequential Slot(int i, Func<Sequential> make) => hybrid && i < 2 ? nn.Sequential() : make();
         var reassembleStage = new List<(string, object)>();
-        if (config.Backbone == DptBackbone.Vit)
+        if (!dinov2)
         {
-            readoutProjects = new ModuleList<Sequential>(neck.Select(_ =>
-                nn.Sequential(("0", nn.Linear(2 * d, d)), ("1", nn.GELU()))).ToArray());
+            readoutProjects = new ModuleList<Sequential>(neck.Select((_, i) => Slot(i, () =>
+                nn.Sequential(("0", nn.Linear(2 * d, d)), ("1", nn.GELU())))).ToArray());
             reassembleStage.Add(("readout_projects", readoutProjects));
         }
-        reassemble = new ModuleList<Sequential>(neck.Select((ch, i) => ReassembleLayer(d, ch, ReassembleFactors[i])).ToArray());
+        reassemble = new ModuleList<Sequential>(neck.Select((ch, i) => Slot(i, () => ReassembleLayer(d, ch, ReassembleFactors[i]))).ToArray());
         reassembleStage.Add(("layers", reassemble));
         convs = new ModuleList<Conv2d>(neck.Select(ch => nn.Conv2d(ch, f, 3, padding: 1, bias: false)).ToArray());
         fusion = new ModuleList<FusionLayer>(neck.Select(_ => new FusionLayer(f)).ToArray());
         register_module("neck", new Scope(("reassemble_stage", new Scope(reassembleStage.ToArray())), ("convs", convs),
             ("fusion_stage", new Scope(("layers", fusion)))));
 
-        if (config.Backbone == DptBackbone.Vit)
+        if (!dinov2)
         {
             dptHead = nn.Sequential(
                 ("0", nn.Conv2d(f, f / 2, 3, padding: 1)),
@@ -104,8 +111,21 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
                 ? $"strictly increasing out layers within 0..{c.Layers - 1}" :
             c.HiddenSize % c.Heads != 0 ? $"hidden size {c.HiddenSize} divisible by {c.Heads} heads" :
             c.ImageSize % c.PatchSize != 0 ? $"image size {c.ImageSize} a multiple of patch size {c.PatchSize}" :
-            c.Mean.Length != 3 || c.Std.Length != 3 ? "3 mean and 3 std values" : null;
+            c.Mean.Length != 3 || c.Std.Length != 3 ? "3 mean and 3 std values" :
+            (c.Backbone == DptBackbone.VitHybrid) != (c.Bit is not null) ? "a BiT config exactly when the backbone is VitHybrid" :
+            c.Bit is { } bit ? ValidateBit(c, bit) : null;
         if (problem is not null) throw new ArgumentException($"Invalid DptConfig: expected {problem}.", nameof(c));
+    }
+
+    static string? ValidateBit(DptConfig c, BitConfig b)
+    {
+        var o = b.OutIndices;
+        var channels = new[] { b.StemChannels }.Concat(b.StageChannels).Concat(b.StageChannels.Select(ch => BitConfig.MakeDivisible(ch * 0.25)));
+        return b.Depths.Length == 0 || b.Depths.Length != b.StageChannels.Length || b.Depths.Any(n => n < 1) ? "one or more BiT stages, each with a channel count and at least one block" :
+            o.Length != 3 || o[0] < 0 || o[0] >= o[1] || o[1] >= o[2] || o[2] > b.Depths.Length ? $"3 strictly increasing BiT out indices within 0..{b.Depths.Length}" :
+            channels.Any(ch => ch % b.Groups != 0) ? $"BiT channels ({b.StemChannels}, stages [{string.Join(", ", b.StageChannels)}] and their quarter-width bottlenecks) divisible by {b.Groups} groups" :
+            c.NeckHiddenSizes[0] != b.Channels(o[0]) || c.NeckHiddenSizes[1] != b.Channels(o[1]) ? $"the first two neck hidden sizes equal to the BiT channels {b.Channels(o[0])}, {b.Channels(o[1])}" :
+            c.PatchSize != b.Stride(o[2]) ? $"patch size {b.Stride(o[2])}, the resolution divisor of BiT feature map {o[2]}" : null;
     }
 
     /// <summary>Frames [N,3,H,W] in [-1,1] → relative inverse depth [N,1,H,W] (larger = nearer). Differentiable;
@@ -152,21 +172,31 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Expected pixel values [N,3,h,w] with h and w multiples of the patch size {Config.PatchSize}, got [{string.Join(",", pixels.shape)}].", nameof(pixels));
         using var scope = NewDisposeScope();
         long b = pixels.shape[0], gh = pixels.shape[2] / Config.PatchSize, gw = pixels.shape[3] / Config.PatchSize;
-        var x = embeddings.forward(pixels);
+        Tensor x;
+        Tensor[] early = [];
+        if (hybridEmbeddings is not null) (x, early) = hybridEmbeddings.Forward(pixels);
+        else x = embeddings!.forward(pixels);
+        var outLayers = Config.OutLayers[early.Length..];
         var hidden = new List<Tensor>();
         for (int i = 0; i < layers.Count; i++)
         {
             x = layers[i].forward(x);
-            if (Config.OutLayers.Contains(i)) hidden.Add(Config.Backbone == DptBackbone.Dinov2 ? layernorm.forward(x) : x);
+            if (outLayers.Contains(i)) hidden.Add(Config.Backbone == DptBackbone.Dinov2 ? layernorm.forward(x) : x);
         }
 
-        var features = new Tensor[hidden.Count];
-        for (int i = 0; i < hidden.Count; i++)
+        var features = new Tensor[Config.NeckHiddenSizes.Length];
+        for (int i = 0; i < features.Length; i++)
         {
-            var tokens = hidden[i][.., 1..];
+            if (i < early.Length)
+            {
+                features[i] = convs[i].forward(early[i]);
+                continue;
+            }
+            var state = hidden[i - early.Length];
+            var tokens = state[.., 1..];
             if (readoutProjects is not null)
             {
-                var readout = hidden[i][.., ..1].expand_as(tokens);
+                var readout = state[.., ..1].expand_as(tokens);
                 tokens = readoutProjects[i].forward(cat([tokens, readout], -1));
             }
             var map = tokens.reshape(b, gh, gw, -1).permute(0, 3, 1, 2);

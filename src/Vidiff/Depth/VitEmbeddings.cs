@@ -46,20 +46,28 @@ sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
 
     internal Tensor PositionEmbeddings(long gh, long gw, bool squareInput)
     {
-        long n = position_embeddings.shape[1] - 1, d = position_embeddings.shape[2];
-        long old = (long)Math.Sqrt(n);
-        var cls = position_embeddings[.., ..1];
-        var grid = position_embeddings[0, 1..].reshape(1, old, old, d).permute(0, 3, 1, 2);
-        if (config.Backbone == DptBackbone.Vit)
-            grid = F.interpolate(grid, [gh, gw], mode: InterpolationMode.Bilinear, align_corners: false);
-        else if (gh * gw == n && squareInput)
-            return position_embeddings;
-        else
-        {
-            grid = F.interpolate(grid, scale_factor: [(gh + 0.1) / old, (gw + 0.1) / old], mode: InterpolationMode.Bicubic, align_corners: false);
-            if (grid.shape[2] != gh || grid.shape[3] != gw)
-                throw new InvalidOperationException($"Position-embedding interpolation gave {grid.shape[2]}×{grid.shape[3]}, expected {gh}×{gw}.");
-        }
-        return cat([cls, grid.permute(0, 2, 3, 1).reshape(1, gh * gw, d)], 1);
+        if (config.Backbone != DptBackbone.Dinov2) return DptPositions(position_embeddings, gh, gw);
+        long n = position_embeddings.shape[1] - 1;
+        if (gh * gw == n && squareInput) return position_embeddings;
+        var (cls, grid, old) = Split(position_embeddings);
+        grid = F.interpolate(grid, scale_factor: [(gh + 0.1) / old, (gw + 0.1) / old], mode: InterpolationMode.Bicubic, align_corners: false);
+        if (grid.shape[2] != gh || grid.shape[3] != gw)
+            throw new InvalidOperationException($"Position-embedding interpolation gave {grid.shape[2]}×{grid.shape[3]}, expected {gh}×{gw}.");
+        return cat([cls, grid.permute(0, 2, 3, 1).reshape(1, gh * gw, -1)], 1);
+    }
+
+    /// <summary>DPT's resize of the learned grid (MiDaS' _resize_pos_embed, also DPT-Hybrid's): bilinear, corners not aligned.</summary>
+    internal static Tensor DptPositions(Tensor positions, long gh, long gw)
+    {
+        var (cls, grid, _) = Split(positions);
+        grid = F.interpolate(grid, [gh, gw], mode: InterpolationMode.Bilinear, align_corners: false);
+        return cat([cls, grid.permute(0, 2, 3, 1).reshape(1, gh * gw, -1)], 1);
+    }
+
+    /// <summary>[1, 1 + n², D] → the [CLS] position, the square grid as [1, D, n, n], and n.</summary>
+    static (Tensor Cls, Tensor Grid, long Side) Split(Tensor positions)
+    {
+        long n = positions.shape[1] - 1, d = positions.shape[2], side = (long)Math.Sqrt(n);
+        return (positions[.., ..1], positions[0, 1..].reshape(1, side, side, d).permute(0, 3, 1, 2), side);
     }
 }

@@ -6,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Vidiff.Depth;
 
 /// <summary>
-/// One pre-norm transformer block of the backbone. The maths is shared by ViT (DPT) and DINOv2; DINOv2 adds a learned
+/// One pre-norm transformer block of the backbone. The maths is shared by ViT (DPT, DPT-Hybrid) and DINOv2; DINOv2 adds a learned
 /// per-channel layer scale on both residual branches. Keys follow DPTViTLayer or Dinov2Layer.
 /// </summary>
 sealed class VitLayer : nn.Module<Tensor, Tensor>
@@ -30,7 +30,7 @@ sealed class VitLayer : nn.Module<Tensor, Tensor>
         fc2 = nn.Linear(c.IntermediateSize, d);
         var attention = new Scope(("attention", new Scope(("query", query), ("key", key), ("value", value))),
             ("output", new Scope(("dense", dense))));
-        if (c.Backbone == DptBackbone.Vit)
+        if (c.Backbone != DptBackbone.Dinov2)
         {
             register_module("attention", attention);
             register_module("intermediate", new Scope(("dense", fc1)));

@@ -30,8 +30,8 @@ public sealed class CliFixture : IDisposable
         Assert.True(code == 0, $"ffmpeg {string.Join(' ', args)}: {stderr}");
     }
 
-    /// <summary>Runs a program to its end; <paramref name="interruptAfter"/>: send SIGINT (Ctrl+C) once a stdout line contains it.</summary>
-    public static (int Code, string Stdout, string Stderr) Run(string exe, IEnumerable<string> args, string? interruptAfter = null)
+    /// <summary>Runs a program to its end; <paramref name="interruptAfter"/>: send <paramref name="signal"/> (default SIGINT, Ctrl+C) once a stdout line contains it.</summary>
+    public static (int Code, string Stdout, string Stderr) Run(string exe, IEnumerable<string> args, string? interruptAfter = null, string signal = "INT")
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -46,7 +46,7 @@ public sealed class CliFixture : IDisposable
             if (interruptAfter is not null && !interrupted && e.Data.Contains(interruptAfter, StringComparison.Ordinal))
             {
                 interrupted = true;
-                using var kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)]);
+                using var kill = Process.Start("kill", [$"-{signal}", p.Id.ToString(CultureInfo.InvariantCulture)]);
                 kill.WaitForExit();
             }
         };

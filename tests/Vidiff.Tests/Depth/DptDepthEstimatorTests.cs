@@ -102,4 +102,37 @@ public class DptDepthEstimatorTests
         e = Assert.Throws<ArgumentException>(() => model.Predict(zeros(1, 3, 30, 32)));
         Assert.Contains("patch size 8", e.Message);
     }
+
+    static readonly DptConfig TinyHybrid = DptConfig.Tiny with
+    {
+        Backbone = DptBackbone.VitHybrid,
+        ImageSize = 64,
+        PatchSize = 16,
+        NeckHiddenSizes = [16, 32, 16, 16],
+        Bit = new BitConfig(8, [16, 32, 48], [2, 1, 1], [1, 2, 3], 4, SamePadding: true, PoolSamePadding: true),
+    };
+
+    [Fact]
+    public void HybridReturnsOneDepthMapPerFrameAtFrameSize()
+    {
+        manual_seed(3);
+        using var model = new DptDepthEstimator(TinyHybrid);
+        using var frames = rand(3, 3, 40, 56) * 2 - 1;
+        using var depth = model.Estimate(frames, chunkSize: 2);
+        Assert.Equal(new long[] { 3, 1, 40, 56 }, depth.shape);
+        Assert.True(depth.isfinite().all().item<bool>());
+        Assert.True(depth.std().item<float>() > 0, "the random model should not predict a constant map");
+    }
+
+    [Fact]
+    public void HybridConfigsThatCannotRunAreRefusedByName()
+    {
+        string Problem(DptConfig c) => Assert.Throws<ArgumentException>(() => new DptDepthEstimator(c)).Message;
+        Assert.Contains("BiT config exactly when", Problem(TinyHybrid with { Bit = null }));
+        Assert.Contains("BiT config exactly when", Problem(DptConfig.Tiny with { Bit = TinyHybrid.Bit }));
+        Assert.Contains("divisible by 3 groups", Problem(TinyHybrid with { Bit = TinyHybrid.Bit! with { Groups = 3 } }));
+        Assert.Contains("neck hidden sizes equal to the BiT channels 16, 32", Problem(TinyHybrid with { NeckHiddenSizes = [8, 32, 16, 16] }));
+        Assert.Contains("patch size 16", Problem(TinyHybrid with { PatchSize = 8 }));
+        Assert.Contains("3 strictly increasing BiT out indices", Problem(TinyHybrid with { Bit = TinyHybrid.Bit! with { OutIndices = [1, 3] } }));
+    }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Vidiff.Checkpoints;
+using Vidiff.Checkpoints.Layouts;
 using Vidiff.Depth;
 using Vidiff.Tests.Checkpoints;
 using static TorchSharp.torch;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 namespace Vidiff.Tests.Depth;
 
 /// <summary>Outputs of tiny random models built with Hugging Face's reference modeling code
-/// (tools/fixtures/make_depth_fixtures.py), loaded key for key into ours.</summary>
+/// (tools/fixtures/make_depth_fixtures.py, make_dpt_hybrid_fixture.py), loaded key for key into ours.</summary>
 public class DptParityTests
 {
     static readonly DptConfig TinyVit = DptConfig.Tiny;
@@ -20,7 +21,7 @@ public class DptParityTests
         HeadHiddenSize = 8,
     };
 
-    static string Fixture(string name) => Fixtures.Path("depth", name);
+    static string Fixture(params string[] name) => Fixtures.Path(["depth", .. name]);
 
     static DptDepthEstimator Load(DptConfig config, string weights)
     {
@@ -40,13 +41,40 @@ public class DptParityTests
     [InlineData("42x42")]
     public void DepthAnythingMatchesReference(string size) => AssertMatchesReference(TinyDinov2, "depth_anything_tiny", size);
 
+    /// <summary>DPT-Hybrid imported from its transformers folder (config.json + model.safetensors); 48 px resizes the
+    /// position grid to an odd 3×3 and makes the ResNet's "SAME" padding asymmetric.</summary>
+    [Theory]
+    [InlineData("64")]
+    [InlineData("48")]
+    public void DptHybridMatchesReference(string size)
+    {
+        using var model = PretrainedImport.Depth(Fixture("dpt_hybrid_tiny"));
+        AssertMatchesReference(model, "dpt_hybrid_tiny", size, size);
+    }
+
+    /// <summary>The same weights under the BiT config's other padding variant (global_padding null: PyTorch's symmetric
+    /// padding, a zero border before the stem's GroupNorm, no "SAME" pooling pad).</summary>
+    [Fact]
+    public void DptHybridWithSymmetricPaddingMatchesReference()
+    {
+        var config = TransformersConfig.Depth(Fixture("dpt_hybrid_tiny", "config.json"));
+        Assert.True(config.Bit!.SamePadding);
+        using var model = Load(config with { Bit = config.Bit with { SamePadding = false, PoolSamePadding = false } }, Path.Combine("dpt_hybrid_tiny", "model.safetensors"));
+        AssertMatchesReference(model, "dpt_hybrid_tiny", "64", "symmetric_64");
+    }
+
     static void AssertMatchesReference(DptConfig config, string fixture, string size)
     {
         using var model = Load(config, fixture + ".safetensors");
+        AssertMatchesReference(model, fixture, size, size);
+    }
+
+    static void AssertMatchesReference(DptDepthEstimator model, string fixture, string input, string output)
+    {
         using var io = new SafetensorsFile(Fixture(fixture + "_io.safetensors"));
         using var _ = no_grad();
-        using var depth = model.Predict(io.Read($"pixel_values_{size}"));
-        using var expected = io.Read($"predicted_depth_{size}");
+        using var depth = model.Predict(io.Read($"pixel_values_{input}"));
+        using var expected = io.Read($"predicted_depth_{output}");
         Assert.Equal(expected.shape, depth.shape);
         float diff = (depth - expected).abs().max().item<float>();
         Assert.True(diff < 1e-4, $"max difference {diff}");

@@ -31,6 +31,7 @@ public sealed class ImportCommandTests : IDisposable
     [InlineData("import/sd1_diffusers/vae/diffusion_pytorch_model.safetensors", CheckpointLayout.DiffusersAutoencoder)]
     [InlineData("clip/tiny_clip.safetensors", CheckpointLayout.TransformersClip)]
     [InlineData("depth/dpt_tiny.safetensors", CheckpointLayout.TransformersDpt)]
+    [InlineData("depth/dpt_hybrid_tiny/model.safetensors", CheckpointLayout.TransformersDptHybrid)]
     [InlineData("depth/depth_anything_tiny.safetensors", CheckpointLayout.TransformersDepthAnything)]
     [InlineData("prior/tiny_prior.safetensors", CheckpointLayout.DiffusersPrior)]
     public void DetectsEachLayout(string fixture, CheckpointLayout expected)
@@ -63,6 +64,25 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains("UNet: every key matches", output);
         Assert.Contains("missing keys: first_stage_model.decoder.mid.attn_1.q.bias, first_stage_model.encoder.mid.attn_1.k.bias, first_stage_model.encoder.mid.attn_1.k.weight", output);
         Assert.Contains("unexpected keys: first_stage_model.encoder.mid.attn_1.key.bias, first_stage_model.encoder.mid.attn_1.key.weight", output);
+    }
+
+    [Fact]
+    public void InspectChecksADptHybridFolderAndNamesAMissingBackboneKey()
+    {
+        var (code, output) = Vidiff("inspect", Fixtures.Path("depth", "dpt_hybrid_tiny", "model.safetensors"));
+        Assert.True(code == 0, output);
+        Assert.Contains("DPT-Hybrid (ViT on a BiT ResNet)", output);
+        Assert.Contains("depth estimator: every key matches", output);
+
+        const string key = "dpt.embeddings.backbone.bit.embedder.norm.bias";
+        var folder = Path.Combine(dir, "hybrid");
+        Directory.CreateDirectory(folder);
+        File.Copy(Fixtures.Path("depth", "dpt_hybrid_tiny", "config.json"), Path.Combine(folder, "config.json"));
+        using (var source = new SafetensorsFile(Fixtures.Path("depth", "dpt_hybrid_tiny", "model.safetensors")))
+            Safetensors.Write(Path.Combine(folder, "model.safetensors"), source.Keys.Where(k => k != key).ToDictionary(k => k, k => source.Read(k)));
+        (code, output) = Vidiff("inspect", Path.Combine(folder, "model.safetensors"));
+        Assert.Equal(1, code);
+        Assert.Contains($"missing keys: {key}", output);
     }
 
     [Fact]

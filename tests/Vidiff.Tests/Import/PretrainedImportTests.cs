@@ -3,6 +3,7 @@ using System.Text.Json;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
 using Vidiff.Clip;
+using Vidiff.Depth;
 using Vidiff.Prior;
 using Vidiff.Tests.Checkpoints;
 using static TorchSharp.torch;
@@ -96,6 +97,62 @@ public sealed class PretrainedImportTests : IDisposable
         using var io = new SafetensorsFile(Fixtures.Path("depth", name + "_io.safetensors"));
         var outputs = Forward("dpt", folder, "depth", new() { ["pixel_values"] = io.Read($"pixel_values_{size}") });
         Close(io.Read($"predicted_depth_{size}"), outputs["predicted_depth"]);
+    }
+
+    [Fact]
+    public void DptHybridFromTransformersFolder()
+    {
+        var folder = Fixtures.Path("depth", "dpt_hybrid_tiny");
+        var config = TransformersConfig.Depth(Path.Combine(folder, "config.json"));
+        // The file leaves out what equals DPTConfig's defaults: patch size, epsilon, preprocessing.
+        Assert.Equal(DptBackbone.VitHybrid, config.Backbone);
+        Assert.Equal((64, 16, 1e-12, 32), (config.ImageSize, config.PatchSize, config.LayerNormEps, config.ResizeMultiple));
+        Assert.Equal([0.5f, 0.5f, 0.5f], config.Std);
+        Assert.Equal(Json(new BitConfig(8, [16, 32, 48], [2, 1, 1], [1, 2, 3], 4, true, true)), Json(config.Bit));
+
+        using var io = new SafetensorsFile(Fixtures.Path("depth", "dpt_hybrid_tiny_io.safetensors"));
+        var outputs = Forward("dpt", folder, "depth", new() { ["pixel_values"] = io.Read("pixel_values_48") });
+        Close(io.Read("predicted_depth_48"), outputs["predicted_depth"]);
+    }
+
+    [Fact]
+    public void DptHybridWithoutBackboneConfigIsMidasResNet50()
+    {
+        // DPTConfig(is_hybrid=True) alone: its default BiT (depths [3, 4, 9], "SAME") over BitConfig's defaults.
+        var folder = Path.Combine(dir, "hybrid-defaults");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), """{"is_hybrid": true, "neck_hidden_sizes": [256, 512, 768, 768]}""");
+        var config = TransformersConfig.Depth(Path.Combine(folder, "config.json"));
+        Assert.Equal(Json(new BitConfig(64, [256, 512, 1024], [3, 4, 9], [1, 2, 3], 32, true, true)), Json(config.Bit));
+        Assert.Equal([2, 5, 8, 11], config.OutLayers);
+        Assert.Equal((384, 16, 768, 12), (config.ImageSize, config.PatchSize, config.HiddenSize, config.Layers));
+    }
+
+    [Theory]
+    [InlineData("\"layer_type\": \"preactivation\"", "layer_type \"bottleneck\"")]
+    [InlineData("\"layer_type\": \"bottleneck\", \"global_padding\": \"valid\"", "global_padding")]
+    [InlineData("\"layer_type\": \"bottleneck\", \"out_features\": [\"stage3\"]", "3 BiT output features")]
+    public void DptHybridConfigsWeCannotBuildAreRefusedByName(string backbone, string expected)
+    {
+        var path = Path.Combine(dir, "config.json");
+        File.WriteAllText(path, """{"is_hybrid": true, "backbone_config": {""" + backbone + "}}");
+        var e = Assert.Throws<InvalidDataException>(() => TransformersConfig.Depth(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void DptHybridMissingABackboneKeyNamesIt()
+    {
+        const string key = "dpt.embeddings.backbone.bit.encoder.stages.1.layers.0.downsample.conv.weight";
+        var source = Fixtures.Path("depth", "dpt_hybrid_tiny");
+        var folder = Path.Combine(dir, "hybrid-broken");
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(source, "config.json"), Path.Combine(folder, "config.json"));
+        using (var weights = new SafetensorsFile(Path.Combine(source, "model.safetensors")))
+            Safetensors.Write(Path.Combine(folder, "model.safetensors"), weights.Keys.Where(k => k != key).ToDictionary(k => k, k => weights.Read(k)));
+        var e = Assert.Throws<CheckpointMismatchException>(() => PretrainedImport.Depth(folder));
+        Assert.Contains($"missing keys: {key}", e.Message);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ public static class LayoutDetection
         if (Any("text_model.") && Any("vision_model.")) return CheckpointLayout.TransformersClip;
         if (Any("text_model.")) return CheckpointLayout.TransformersClipText;
         if (Any("vision_model.")) return CheckpointLayout.TransformersClipVision;
+        if (Any("dpt.embeddings.backbone.") && Any("neck.")) return CheckpointLayout.TransformersDptHybrid;
         if (Any("dpt.") && Any("neck.")) return CheckpointLayout.TransformersDpt;
         if (Any("backbone.") && Any("neck.") && Any("head.")) return CheckpointLayout.TransformersDepthAnything;
         return CheckpointLayout.Unknown;
@@ -30,6 +31,7 @@ public static class LayoutDetection
         CheckpointLayout.TransformersClipText => "transformers CLIP text tower",
         CheckpointLayout.TransformersClipVision => "transformers CLIP vision tower",
         CheckpointLayout.TransformersDpt => "transformers DPTForDepthEstimation",
+        CheckpointLayout.TransformersDptHybrid => "transformers DPTForDepthEstimation, DPT-Hybrid (ViT on a BiT ResNet)",
         CheckpointLayout.TransformersDepthAnything => "transformers DepthAnythingForDepthEstimation",
         CheckpointLayout.Vidiff => "Vidiff model-folder weights",
         _ => "unknown layout",
