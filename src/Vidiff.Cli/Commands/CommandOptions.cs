@@ -41,6 +41,11 @@ static class CommandOptions
         throw new DirectoryNotFoundException($"No model folder given and none found: pass --model DIR or set ${ModelVariable} (e.g. make one with `vidiff model new --config mini --out DIR`).");
     }
 
+    public static Option<bool> Bf16() => new("--bf16")
+    {
+        Description = "Run the networks in bfloat16: faster where the CPU has bf16 matrix units (see vidiff info), slightly less exact.",
+    };
+
     /// <summary>The input must exist before anything is loaded.</summary>
     public static string CheckInput(string input)
     {

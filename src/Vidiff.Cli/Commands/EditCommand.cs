@@ -35,6 +35,7 @@ static class EditCommand
         var negativeImage = new Option<string?>("--negative-image") { Description = "Image to steer away from." };
         var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 (input | depth | structure at t_s | output) and OUT.preview.png (the same for four frames across the clip, one row each)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
+        var bf16 = CommandOptions.Bf16();
         var frames = new FrameOptions();
 
         var command = new Command("edit", "Edit a video: keep its structure (depth), take new content from a prompt or an image.")
@@ -44,17 +45,18 @@ static class EditCommand
         frames.AddTo(command);
         command.Add(preview);
         command.Add(overwrite);
+        command.Add(bf16);
         command.SetAction(parse => CommandErrors.Run(() => Run(new Request(
             parse.GetValue(input)!, parse.GetValue(prompt), parse.GetValue(image), parse.GetValue(output), parse.GetValue(model),
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
                 Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
-            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite)))));
+            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), parse.GetValue(bf16)))));
         return command;
     }
 
     sealed record Request(string Input, string? Prompt, string? Image, string? Output, string? Model, EditOptions Options,
-        string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite);
+        string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, bool Bf16);
 
     static int Run(Request r)
     {
@@ -74,7 +76,7 @@ static class EditCommand
 
         int threads = Threads.Configure();
         var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
-        using var model = ModelFolder.Load(modelPath);
+        using var model = ModelFolder.Load(modelPath, r.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
         int stride = model.Config.Autoencoder.Stride;
         if (width % stride != 0 || height % stride != 0)
@@ -102,7 +104,7 @@ static class EditCommand
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance}");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, model.Config.WindowFrames, model.Config.WindowOverlap).Windows.Count} of {model.Config.WindowFrames} frames, overlap {model.Config.WindowOverlap}");
-        summary.AddRow("threads", threads.ToString(CultureInfo.InvariantCulture));
+        summary.AddRow("threads, dtype", $"{threads}, {(r.Bf16 ? "bfloat16" : "float32")}");
         AnsiConsole.Write(summary);
         var phases = new Dictionary<EditProgress.Phase, TimeSpan>();
         var pipelineClock = Stopwatch.StartNew();
@@ -228,7 +230,7 @@ static class EditCommand
             ["frame_rate"] = video.FrameRate,
             ["window_frames"] = config.WindowFrames,
             ["window_overlap"] = config.WindowOverlap,
-            ["dtype"] = "float32",
+            ["dtype"] = r.Bf16 ? "bfloat16" : "float32",
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
             ["command"] = Reproduce(r, o, input, output, modelPath, video),
         };
@@ -248,6 +250,7 @@ static class EditCommand
             "--steps", Invariant(o.Steps), "--sampler", o.Sampler.ToString()!.ToLowerInvariant(), "--seed", Invariant(o.Seed),
             "--size", $"{video.Width}x{video.Height}", "--fit", r.Frames.Fit.ToString().ToLowerInvariant()]);
         args.AddRange(r.Frames.Arguments());
+        if (r.Bf16) args.Add("--bf16");
         return string.Join(' ', args.Select(Quote));
     }
 

@@ -28,18 +28,19 @@ static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out and --markdown files." };
+        var bf16 = CommandOptions.Bf16();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
         {
-            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, overwrite,
+            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, overwrite, bf16,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(frames),
             parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
-            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(overwrite)))));
+            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(overwrite), parse.GetValue(bf16)))));
         return command;
     }
 
     sealed record Request(string? Model, int Clips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
-        string? Output, string? Markdown, bool Overwrite);
+        string? Output, string? Markdown, bool Overwrite, bool Bf16);
 
     static int Run(Request r)
     {
@@ -49,7 +50,7 @@ static class EvalCommand
         var markdownPath = r.Markdown is null ? null : CommandOptions.CheckOutput(r.Markdown, r.Overwrite);
         int threads = Threads.Configure();
         var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
-        using var model = ModelFolder.Load(modelPath);
+        using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
         var config = model.Config;
         if (config.Width != config.Height)
             throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
@@ -102,7 +103,7 @@ static class EvalCommand
                 f.Pass switch { true => "[green]PASS[/]", false => "[red]MISS[/]", null => "" });
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(CommandErrors.Escape($"{set!.Clips.Count} held-out clips of {report.Frames} frames ({dataPath}), {report.Steps} steps, " +
-            $"model {config.Name} ({modelPath}), {threads} threads, {report.Seconds:F1} s"));
+            $"model {config.Name} ({modelPath}), {threads} threads, {(r.Bf16 ? "bfloat16" : "float32")}, {report.Seconds:F1} s"));
 
         if (outputPath is not null)
         {
@@ -115,6 +116,7 @@ static class EvalCommand
                 ["seed"] = r.Seed,
                 ["train_seed"] = r.TrainSeed,
                 ["threads"] = threads,
+                ["dtype"] = r.Bf16 ? "bfloat16" : "float32",
                 ["command"] = Reproduce(r, modelPath, dataPath),
                 ["report"] = report,
             };

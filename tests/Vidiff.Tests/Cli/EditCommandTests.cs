@@ -37,6 +37,17 @@ public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixt
     }
 
     [Fact]
+    public void Bf16RunsEveryNetworkInBfloat16AndSaysSo()
+    {
+        var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a red cube", "-o", Out("bf16.mp4"), "--max-frames", "6", "--bf16");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(6, CliFixture.Probe(Out("bf16.mp4")).Frames);
+        using var settings = JsonDocument.Parse(File.ReadAllText(Out("bf16.mp4") + ".json"));
+        Assert.Equal("bfloat16", settings.RootElement.GetProperty("dtype").GetString());
+        Assert.EndsWith("--bf16", settings.RootElement.GetProperty("command").GetString());
+    }
+
+    [Fact]
     public void SameSeedGivesTheSameVideoAndAnotherSeedDoesNot()
     {
         Assert.Equal(0, Edit(fixture.Clip, "-p", "a cube", "-o", Out("a.mp4"), "--seed", "1", "--max-frames", "6").Code);
