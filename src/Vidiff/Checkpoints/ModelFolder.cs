@@ -24,7 +24,8 @@ public sealed class ModelFolder : IDisposable
     public const string VocabFile = TokenizerFolder + "/vocab.json", MergesFile = TokenizerFolder + "/merges.txt";
     const string IdentityCache = ".identity.json";
 
-    static readonly string[] WeightFiles = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
+    /// <summary>The weights files, one per network.</summary>
+    public static IReadOnlyList<string> WeightFiles { get; } = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
 
     /// <summary>Every file a model folder must hold.</summary>
     public static IReadOnlyList<string> Files { get; } = [ConfigFile, .. WeightFiles, VocabFile, MergesFile];
@@ -43,13 +44,32 @@ public sealed class ModelFolder : IDisposable
     {
         Config = config;
         Tokenizer = tokenizer;
-        Autoencoder = new AutoencoderKL(config.Autoencoder);
-        Unet = new SpatioTemporalUnet(config.Unet);
-        Clip = new ClipModel(config.Clip);
-        Prior = config.PriorType == ModelConfig.PriorKind.Diffusion
+        Autoencoder = (AutoencoderKL)Network(config, AutoencoderFile);
+        Unet = (SpatioTemporalUnet)Network(config, UnetFile);
+        Clip = (ClipModel)Network(config, ClipFile);
+        Prior = Network(config, PriorFile);
+        Depth = (DptDepthEstimator)Network(config, DepthFile);
+    }
+
+    /// <summary>A fresh network for one weights file of a folder of <paramref name="config"/> (<see cref="AutoencoderFile"/>, …).</summary>
+    public static nn.Module Network(ModelConfig config, string file) => file switch
+    {
+        AutoencoderFile => new AutoencoderKL(config.Autoencoder),
+        UnetFile => new SpatioTemporalUnet(config.Unet),
+        ClipFile => new ClipModel(config.Clip),
+        PriorFile => config.PriorType == ModelConfig.PriorKind.Diffusion
             ? new PriorTransformer(config.Prior)
-            : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim);
-        Depth = new DptDepthEstimator(config.Depth);
+            : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim),
+        DepthFile => new DptDepthEstimator(config.Depth),
+        _ => throw new ArgumentException($"{file} is not a model folder weights file ({string.Join(", ", WeightFiles)})", nameof(file)),
+    };
+
+    /// <summary>Reads a folder's vidiff.json (validated), naming the folder if it has none.</summary>
+    public static ModelConfig ReadConfig(string directory)
+    {
+        var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model folder {directory} has no {ConfigFile} (vidiff import and vidiff model new write it).", path);
+        return ModelConfig.FromJson(File.ReadAllText(path), path);
     }
 
     IEnumerable<(string File, nn.Module Module)> Networks =>

@@ -14,6 +14,4 @@ public enum CheckpointLayout
     TransformersClipVision,
     TransformersDpt,
     TransformersDepthAnything,
-    /// <summary>A file written by vidiff import (a component's config in its metadata).</summary>
-    Vidiff,
 }
