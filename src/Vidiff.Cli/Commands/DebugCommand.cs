@@ -75,11 +75,17 @@ static class DebugCommand
                     outputs["output"] = images ? y.squeeze(2) : y;
                     break;
                 }
-            case "clip-text" or "clip-vision":
+            case "clip-text":
                 {
-                    using var clip = Load(new ClipModel(config.Clip), weights);
-                    if (component == "clip-vision") outputs["image_embeds"] = clip.Vision.forward(In("pixel_values"));
-                    else (outputs["last_hidden_state"], outputs["text_embeds"]) = clip.EncodeTextFull(In("input_ids").to(int64));
+                    // One tower is enough: a folder may hold one until the other is imported. Its keys all start "text_".
+                    using var text = LoadTower(new ClipTextModel(config.Clip.Text, config.Clip.ProjectionDim), weights, "text_");
+                    (outputs["last_hidden_state"], outputs["text_embeds"]) = text.forward(In("input_ids").to(int64));
+                    break;
+                }
+            case "clip-vision":
+                {
+                    using var vision = LoadTower(new ClipVisionModel(config.Clip.Vision, config.Clip.ProjectionDim), weights, "vis");
+                    outputs["image_embeds"] = vision.forward(In("pixel_values"));
                     break;
                 }
             case "depth":
@@ -98,6 +104,14 @@ static class DebugCommand
         }
         Safetensors.Write(outputPath, outputs.ToDictionary(kv => kv.Key, kv => kv.Value.contiguous()));
         foreach (var (name, t) in outputs) Console.WriteLine($"{name} [{string.Join(", ", t.shape)}]");
+    }
+
+    static T LoadTower<T>(T tower, string path, string prefix) where T : nn.Module
+    {
+        using var file = new SafetensorsFile(path);
+        KeyMappedLoad.Load(tower, file, path, tower.state_dict().Keys.ToDictionary(k => k, k => k), prefix);
+        tower.eval();
+        return tower;
     }
 
     static T Load<T>(T module, string path) where T : nn.Module

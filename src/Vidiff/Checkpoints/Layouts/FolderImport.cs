@@ -62,6 +62,12 @@ public static class FolderImport
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder} is not a folder; --from diffusers takes a pipeline folder with unet/, vae/, prior/, text_encoder/ or image_encoder/");
         string Sub(string name) => Path.Combine(folder, name);
         var parts = new List<Part>();
+        // The autoencoder first: the UNet's frame size is its latent size times the autoencoder's stride.
+        if (Directory.Exists(Sub("vae")))
+        {
+            var vae = DiffusersConfig.Autoencoder(Path.Combine(Sub("vae"), "config.json"));
+            parts.Add(new(ModelFolder.AutoencoderFile, c => c with { Autoencoder = vae }, (_, target) => Save(ImageModelImport.AutoencoderFromDiffusers(Sub("vae")), target)));
+        }
         if (Directory.Exists(Sub("unet")))
         {
             var config = Path.Combine(Sub("unet"), "config.json");
@@ -77,11 +83,6 @@ public static class FolderImport
                 // The pipeline's native frame size: its latent size times the autoencoder's stride.
                 return sampleSize is int s ? c with { Width = s * c.Autoencoder.Stride, Height = s * c.Autoencoder.Stride } : c;
             }, (_, target) => Save(ImageModelImport.UnetFromDiffusers(Sub("unet")), target)));
-        }
-        if (Directory.Exists(Sub("vae")))
-        {
-            var vae = DiffusersConfig.Autoencoder(Path.Combine(Sub("vae"), "config.json"));
-            parts.Add(new(ModelFolder.AutoencoderFile, c => c with { Autoencoder = vae }, (_, target) => Save(ImageModelImport.AutoencoderFromDiffusers(Sub("vae")), target)));
         }
         // unCLIP pipelines (Karlo) keep their prior beside the UNet.
         if (Directory.Exists(Sub("prior"))) parts.Add(PriorPart(Sub("prior")));
