@@ -27,14 +27,16 @@ static class ImportCommand
             Description = "What the UNet predicts: epsilon (SD 1.x, 2.x-base) or v (SD 2.x 768-v). Default: the pipeline's scheduler config, else epsilon.",
         };
         prediction.AcceptOnlyFromAmong("epsilon", "v");
+        var bf16 = new Option<bool>("--bf16") { Description = "Build and write the UNet and autoencoder in bfloat16 (half the memory and disk; loading converts to the dtype asked for)." };
         var command = new Command("import", "Import public weights into a model folder (paper §3.2: spatial weights exact, temporal layers identity, structure channel zero).")
         {
-            path, from, into, groups, heads, headDim, prediction,
+            path, from, into, groups, heads, headDim, prediction, bf16,
         };
         command.SetAction(p => Guard(() =>
         {
             var options = new FolderImport.Options(p.GetValue(groups), p.GetValue(heads), p.GetValue(headDim),
-                p.GetValue(prediction) switch { "v" => Parameterization.V, "epsilon" => Parameterization.Epsilon, _ => null });
+                p.GetValue(prediction) switch { "v" => Parameterization.V, "epsilon" => Parameterization.Epsilon, _ => null },
+                p.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
             string source = p.GetValue(path)!, folder = p.GetValue(into)!;
             var lines = p.GetValue(from) switch
             {

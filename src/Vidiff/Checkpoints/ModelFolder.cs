@@ -40,15 +40,15 @@ public sealed class ModelFolder : IDisposable
     public DptDepthEstimator Depth { get; }
     public ClipTokenizer Tokenizer { get; }
 
-    ModelFolder(ModelConfig config, ClipTokenizer tokenizer)
+    ModelFolder(ModelConfig config, ClipTokenizer tokenizer, Func<string, nn.Module> build)
     {
         Config = config;
         Tokenizer = tokenizer;
-        Autoencoder = (AutoencoderKL)Network(config, AutoencoderFile);
-        Unet = (SpatioTemporalUnet)Network(config, UnetFile);
-        Clip = (ClipModel)Network(config, ClipFile);
-        Prior = Network(config, PriorFile);
-        Depth = (DptDepthEstimator)Network(config, DepthFile);
+        Autoencoder = (AutoencoderKL)build(AutoencoderFile);
+        Unet = (SpatioTemporalUnet)build(UnetFile);
+        Clip = (ClipModel)build(ClipFile);
+        Prior = build(PriorFile);
+        Depth = (DptDepthEstimator)build(DepthFile);
     }
 
     /// <summary>A fresh network for one weights file of a folder of <paramref name="config"/> (<see cref="AutoencoderFile"/>, …).</summary>
@@ -80,13 +80,15 @@ public sealed class ModelFolder : IDisposable
     {
         config.Validate(config.Name);
         torch.random.manual_seed(seed);
-        var model = new ModelFolder(config, tokenizer);
+        var model = new ModelFolder(config, tokenizer, file => Network(config, file));
         model.Eval();
         return model;
     }
 
     /// <summary>
-    /// Loads a model folder in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
+    /// Loads a model folder in <paramref name="dtype"/>, each network built without initialisation (<see cref="EmptyNetwork"/>:
+    /// not while other threads build modules) and read from its file converted tensor by tensor, so the peak memory is the
+    /// networks in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
     /// file or an inconsistent config fails naming the file; a weight file that does not match the config fails naming
     /// the file and key (strict loading).
     /// </summary>
@@ -101,13 +103,12 @@ public sealed class ModelFolder : IDisposable
         var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
         var tokenizer = ClipTokenizer.Load(Path.Combine(directory, TokenizerFolder));
 
-        var model = new ModelFolder(config, tokenizer);
+        // Built without initialisation, in the final dtype: the strict load writes every tensor.
+        var model = new ModelFolder(config, tokenizer, file => EmptyNetwork.Build(() => Network(config, file), dtype));
         try
         {
             foreach (var (file, module) in model.Networks)
                 ModuleWeights.Load(module, Path.Combine(directory, file), strict: true);
-            if (dtype != ScalarType.Float32)
-                foreach (var (_, module) in model.Networks) module.to(dtype);
             model.Eval();
             return model;
         }

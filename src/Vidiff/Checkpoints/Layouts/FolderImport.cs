@@ -18,7 +18,8 @@ public static class FolderImport
     /// <param name="Heads">Attention heads of a single-file UNet (not stored).</param>
     /// <param name="HeadDim">Width per attention head instead of a head count.</param>
     /// <param name="Prediction">What the imported UNet predicts, when its source does not say (single files) or says wrongly.</param>
-    public sealed record Options(int NormGroups = 32, int? Heads = null, int? HeadDim = null, Parameterization? Prediction = null);
+    /// <param name="DType">The UNet's and autoencoder's dtype, built and written (bf16 halves their memory and files).</param>
+    public sealed record Options(int NormGroups = 32, int? Heads = null, int? HeadDim = null, Parameterization? Prediction = null, ScalarType DType = ScalarType.Float32);
 
     /// <summary>One weights file to write and the config section it brings.</summary>
     sealed record Part(string File, Func<ModelConfig, ModelConfig> Apply, Func<ModelConfig, string, string> Write);
@@ -39,13 +40,13 @@ public static class FolderImport
                 var unet = LdmStableDiffusion.InferUnet(file, options.NormGroups, options.Heads, options.HeadDim);
                 // A single file does not say what its UNet predicts: SD 1.x and 2.x-base predict ε, 2.x 768-v predicts v.
                 parts.Add(new(ModelFolder.UnetFile, c => c with { Unet = unet, Parameterization = options.Prediction ?? c.Parameterization },
-                    (_, target) => Save(ImageModelImport.UnetFromSingleFile(path, options.NormGroups, options.Heads, options.HeadDim), target)));
+                    (_, target) => Save(ImageModelImport.UnetFromSingleFile(path, options.NormGroups, options.Heads, options.HeadDim, options.DType), target)));
             }
             if (Has(LdmStableDiffusion.AutoencoderPrefix))
             {
                 var vae = LdmStableDiffusion.InferAutoencoder(file, options.NormGroups);
                 parts.Add(new(ModelFolder.AutoencoderFile, c => c with { Autoencoder = vae },
-                    (_, target) => Save(ImageModelImport.AutoencoderFromSingleFile(path, options.NormGroups), target)));
+                    (_, target) => Save(ImageModelImport.AutoencoderFromSingleFile(path, options.NormGroups, options.DType), target)));
             }
             if (Has(LdmStableDiffusion.TextEncoderPrefix))
                 notes.Add($"{path}: its text encoder ({LdmStableDiffusion.TextEncoderPrefix}*, in OpenAI's or OpenCLIP's own layout) is not imported: import CLIP from a transformers folder with --from clip");
@@ -66,7 +67,7 @@ public static class FolderImport
         if (Directory.Exists(Sub("vae")))
         {
             var vae = DiffusersConfig.Autoencoder(Path.Combine(Sub("vae"), "config.json"));
-            parts.Add(new(ModelFolder.AutoencoderFile, c => c with { Autoencoder = vae }, (_, target) => Save(ImageModelImport.AutoencoderFromDiffusers(Sub("vae")), target)));
+            parts.Add(new(ModelFolder.AutoencoderFile, c => c with { Autoencoder = vae }, (_, target) => Save(ImageModelImport.AutoencoderFromDiffusers(Sub("vae"), options.DType), target)));
         }
         if (Directory.Exists(Sub("unet")))
         {
@@ -82,7 +83,7 @@ public static class FolderImport
                 if (options.Prediction is { } p) c = c with { Parameterization = p };
                 // The pipeline's native frame size: its latent size times the autoencoder's stride.
                 return sampleSize is int s ? c with { Width = s * c.Autoencoder.Stride, Height = s * c.Autoencoder.Stride } : c;
-            }, (_, target) => Save(ImageModelImport.UnetFromDiffusers(Sub("unet")), target)));
+            }, (_, target) => Save(ImageModelImport.UnetFromDiffusers(Sub("unet"), options.DType), target)));
         }
         // unCLIP pipelines (Karlo) keep their prior beside the UNet.
         if (Directory.Exists(Sub("prior"))) parts.Add(PriorPart(Sub("prior")));

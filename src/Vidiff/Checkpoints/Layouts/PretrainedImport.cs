@@ -34,7 +34,7 @@ public static class PretrainedImport
     static T Load<T>(string folder, string[] weightNames, Func<string, T> build) where T : TorchSharp.torch.nn.Module
     {
         var weights = Weights(folder, weightNames);
-        var module = build(Path.Combine(folder, "config.json"));
+        var module = EmptyNetwork.Build(() => build(Path.Combine(folder, "config.json")));
         try
         {
             ModuleWeights.Load(module, weights);
