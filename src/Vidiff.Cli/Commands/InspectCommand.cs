@@ -56,7 +56,8 @@ static class InspectCommand
             {
                 using var module = ModelFolder.Network(ModelFolder.ReadConfig(beside), Path.GetFileName(path));
                 return KeyMappedLoad.Mismatch(module, file, Same(module.state_dict().Keys));
-            });
+            }
+            );
             yield break;
         }
         switch (layout)

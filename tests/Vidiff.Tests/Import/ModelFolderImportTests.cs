@@ -199,6 +199,9 @@ public sealed class ModelFolderImportTests : IDisposable
             Assert.Equal(tokenizer.Encode("a red cube"), folder.Tokenizer.Encode("a red cube"));
         }
 
+        // inspect checks a folder's file against its section of vidiff.json.
+        Assert.Contains("unet: every key matches", Ok("inspect", Path.Combine(model, ModelFolder.UnetFile)));
+
         manual_seed(6);
         var latents = randn(2, 4, 8, 8);
         var timesteps = tensor(new[] { 10f, 700f });

@@ -41,6 +41,8 @@ public static class ImageModelImport
         using var _ = no_grad();
         foreach (var (name, module) in net.named_modules())
         {
+            // Layer constructors leave temporaries (e.g. the tensor a parameter wraps) that share its storage: freed here, not by the GC.
+            using var scope = NewDisposeScope();
             var shapes = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
             using nn.Module? fresh = module switch
             {
