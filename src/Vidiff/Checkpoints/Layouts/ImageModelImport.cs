@@ -39,18 +39,14 @@ public static class ImageModelImport
         var state = net.state_dict();
         var written = new HashSet<string>();
         using var _ = no_grad();
-        foreach (var (name, module) in net.named_modules())
+        foreach (var (name, module) in net.named_modules().Where(m => m.module is TemporalConvolution or TemporalAttention))
         {
             // Layer constructors leave temporaries (e.g. the tensor a parameter wraps) that share its storage: freed here, not by the GC.
             using var scope = NewDisposeScope();
-            var shapes = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-            using nn.Module? fresh = module switch
-            {
-                TemporalConvolution => new TemporalConvolution((int)shapes["conv.weight"][0], 1),
-                TemporalAttention => new TemporalAttention((int)shapes["proj_in.weight"][0], 1, 1, (int)shapes["frame_pos"][0]),
-                _ => null,
-            };
-            if (fresh is null) continue;
+            long Rows(string key) => state[$"{name}.{key}"].shape[0];
+            using nn.Module fresh = module is TemporalConvolution
+                ? new TemporalConvolution((int)Rows("conv.weight"), 1)
+                : new TemporalAttention((int)Rows("proj_in.weight"), 1, 1, (int)Rows("frame_pos"));
             foreach (var (key, value) in fresh.state_dict())
             {
                 state[$"{name}.{key}"].copy_(value);
