@@ -87,8 +87,10 @@ public static class FolderImport
         }
         // unCLIP pipelines (Karlo) keep their prior beside the UNet.
         if (Directory.Exists(Sub("prior"))) parts.Add(PriorPart(Sub("prior")));
-        foreach (var tower in new[] { "text_encoder", "image_encoder" })
-            if (Directory.Exists(Sub(tower))) parts.Add(ClipPart(Sub(tower), into));
+        var towers = new[] { "text_encoder", "image_encoder" }.Where(t => Directory.Exists(Sub(t))).ToList();
+        if (towers.Count == 2 && towers.Select(t => TransformersConfig.ClipParts(Path.Combine(Sub(t), "config.json")).ProjectionDim).Distinct().Count() > 1)
+            throw new InvalidDataException($"{folder}: text_encoder/ and image_encoder/ have different projection_dim; both CLIP towers must share one embedding space");
+        parts.AddRange(towers.Select(t => ClipPart(Sub(t), into)));
         if (parts.Count == 0) throw new DirectoryNotFoundException($"{folder} has none of unet/, vae/, prior/, text_encoder/, image_encoder/: not a diffusers pipeline folder");
         return [.. Run(into, parts), .. Tokenizer(Sub("tokenizer"), into)];
     }
