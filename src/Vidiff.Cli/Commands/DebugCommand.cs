@@ -12,7 +12,8 @@ namespace Vidiff.Cli.Commands;
 
 /// <summary>
 /// <c>vidiff debug forward</c>: one network of a model folder on the tensors of a file, outputs to a file, so an import can
-/// be checked against another implementation. Tensor names are listed in docs/import.md.
+/// be checked against another implementation. The networks' configs come from the folder's vidiff.json; tensor names
+/// are listed in docs/import.md.
 /// </summary>
 static class DebugCommand
 {
@@ -41,6 +42,7 @@ static class DebugCommand
 
     static void Forward(string dir, string component, string inputsPath, string outputPath)
     {
+        var config = ModelFolder.ReadConfig(dir);
         var weights = Path.Combine(dir, Files[component] + ".safetensors");
         if (!File.Exists(weights)) throw new FileNotFoundException($"Model folder {dir} has no {Path.GetFileName(weights)} (import it with vidiff import)", weights);
         using var inputs = new SafetensorsFile(inputsPath);
@@ -55,14 +57,14 @@ static class DebugCommand
         {
             case "autoencoder-encode" or "autoencoder-decode":
                 {
-                    using var vae = Load(new AutoencoderKL(ComponentFile.Config<AutoencoderConfig>(weights)), weights);
+                    using var vae = Load(new AutoencoderKL(config.Autoencoder), weights);
                     if (component == "autoencoder-decode") outputs["images"] = vae.Decode(In("latents"));
                     else (outputs["mean"], outputs["logvar"]) = vae.Encode(In("images"));
                     break;
                 }
             case "unet":
                 {
-                    using var net = Load(new SpatioTemporalUnet(ComponentFile.Config<UnetConfig>(weights)), weights);
+                    using var net = Load(new SpatioTemporalUnet(config.Unet), weights);
                     var latents = In("latents");
                     // An image batch [B, C, h, w] runs as one-frame videos and comes back as images.
                     bool images = latents.dim() == 4;
@@ -73,22 +75,28 @@ static class DebugCommand
                     outputs["output"] = images ? y.squeeze(2) : y;
                     break;
                 }
-            case "clip-text" or "clip-vision":
+            case "clip-text":
                 {
-                    using var clip = Load(new ClipModel(ComponentFile.Config<ClipConfig>(weights)), weights);
-                    if (component == "clip-vision") outputs["image_embeds"] = clip.Vision.forward(In("pixel_values"));
-                    else (outputs["last_hidden_state"], outputs["text_embeds"]) = clip.EncodeTextFull(In("input_ids").to(int64));
+                    // One tower is enough: a folder may hold one until the other is imported. Its keys all start "text_".
+                    using var text = LoadTower(new ClipTextModel(config.Clip.Text, config.Clip.ProjectionDim), weights, "text_");
+                    (outputs["last_hidden_state"], outputs["text_embeds"]) = text.forward(In("input_ids").to(int64));
+                    break;
+                }
+            case "clip-vision":
+                {
+                    using var vision = LoadTower(new ClipVisionModel(config.Clip.Vision, config.Clip.ProjectionDim), weights, "vis");
+                    outputs["image_embeds"] = vision.forward(In("pixel_values"));
                     break;
                 }
             case "depth":
                 {
-                    using var depth = Load(new DptDepthEstimator(ComponentFile.Config<DptConfig>(weights)), weights);
+                    using var depth = Load(new DptDepthEstimator(config.Depth), weights);
                     outputs["predicted_depth"] = depth.Predict(In("pixel_values"));
                     break;
                 }
             case "prior":
                 {
-                    using var prior = Load(new PriorTransformer(ComponentFile.Config<PriorConfig>(weights)), weights);
+                    using var prior = Load(new PriorTransformer(config.Prior), weights);
                     outputs["predicted_image_embedding"] = prior.forward(In("hidden_states"), In("timesteps"), In("text_embeds"),
                         In("text_hidden_states"), Optional("text_mask")?.to(@bool));
                     break;
@@ -96,6 +104,14 @@ static class DebugCommand
         }
         Safetensors.Write(outputPath, outputs.ToDictionary(kv => kv.Key, kv => kv.Value.contiguous()));
         foreach (var (name, t) in outputs) Console.WriteLine($"{name} [{string.Join(", ", t.shape)}]");
+    }
+
+    static T LoadTower<T>(T tower, string path, string prefix) where T : nn.Module
+    {
+        using var file = new SafetensorsFile(path);
+        KeyMappedLoad.Load(tower, file, path, tower.state_dict().Keys.ToDictionary(k => k, k => k), prefix);
+        tower.eval();
+        return tower;
     }
 
     static T Load<T>(T module, string path) where T : nn.Module

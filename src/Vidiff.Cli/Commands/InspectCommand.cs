@@ -48,7 +48,19 @@ static class InspectCommand
 
     static IEnumerable<(string Name, Func<string?> Check)> Checks(SafetensorsFile file, string path, CheckpointLayout layout, int groups)
     {
-        var configBeside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json");
+        var beside = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var configBeside = Path.Combine(beside, "config.json");
+        // A model folder's weights file: checked against its section of vidiff.json.
+        if (ModelFolder.WeightFiles.Contains(Path.GetFileName(path)) && File.Exists(Path.Combine(beside, ModelFolder.ConfigFile)))
+        {
+            yield return (Path.GetFileNameWithoutExtension(path), () =>
+            {
+                using var module = ModelFolder.Network(ModelFolder.ReadConfig(beside), Path.GetFileName(path));
+                return KeyMappedLoad.Mismatch(module, file, Same(module.state_dict().Keys));
+            }
+            );
+            yield break;
+        }
         switch (layout)
         {
             case CheckpointLayout.StableDiffusionSingleFile:
@@ -68,14 +80,8 @@ static class InspectCommand
             case CheckpointLayout.TransformersDpt or CheckpointLayout.TransformersDptHybrid or CheckpointLayout.TransformersDepthAnything when File.Exists(configBeside):
                 yield return ("depth estimator", () => Depth(TransformersConfig.Depth(configBeside), file));
                 break;
-            case CheckpointLayout.Vidiff when file.Metadata[ComponentFile.ComponentKey] == "unet":
-                yield return ("UNet", () => Unet(ComponentFile.Config<UnetConfig>(path), net => Same(net.state_dict().Keys), file, ""));
-                break;
-            case CheckpointLayout.Vidiff when file.Metadata[ComponentFile.ComponentKey] == "autoencoder":
-                yield return ("autoencoder", () => Autoencoder(ComponentFile.Config<AutoencoderConfig>(path), vae => Same(vae.state_dict().Keys), file, ""));
-                break;
             default:
-                Console.WriteLine("key check: no config for this file (diffusers keep config.json beside the weights), skipped");
+                Console.WriteLine($"key check: no config for this file (diffusers keep config.json beside the weights, model folders {ModelFolder.ConfigFile}), skipped");
                 break;
         }
     }

@@ -24,7 +24,8 @@ public sealed class ModelFolder : IDisposable
     public const string VocabFile = TokenizerFolder + "/vocab.json", MergesFile = TokenizerFolder + "/merges.txt";
     const string IdentityCache = ".identity.json";
 
-    static readonly string[] WeightFiles = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
+    /// <summary>The weights files, one per network.</summary>
+    public static IReadOnlyList<string> WeightFiles { get; } = [AutoencoderFile, UnetFile, ClipFile, PriorFile, DepthFile];
 
     /// <summary>Every file a model folder must hold.</summary>
     public static IReadOnlyList<string> Files { get; } = [ConfigFile, .. WeightFiles, VocabFile, MergesFile];
@@ -39,17 +40,36 @@ public sealed class ModelFolder : IDisposable
     public DptDepthEstimator Depth { get; }
     public ClipTokenizer Tokenizer { get; }
 
-    ModelFolder(ModelConfig config, ClipTokenizer tokenizer)
+    ModelFolder(ModelConfig config, ClipTokenizer tokenizer, Func<string, nn.Module> build)
     {
         Config = config;
         Tokenizer = tokenizer;
-        Autoencoder = new AutoencoderKL(config.Autoencoder);
-        Unet = new SpatioTemporalUnet(config.Unet);
-        Clip = new ClipModel(config.Clip);
-        Prior = config.PriorType == ModelConfig.PriorKind.Diffusion
+        Autoencoder = (AutoencoderKL)build(AutoencoderFile);
+        Unet = (SpatioTemporalUnet)build(UnetFile);
+        Clip = (ClipModel)build(ClipFile);
+        Prior = build(PriorFile);
+        Depth = (DptDepthEstimator)build(DepthFile);
+    }
+
+    /// <summary>A fresh network for one weights file of a folder of <paramref name="config"/> (<see cref="AutoencoderFile"/>, …).</summary>
+    public static nn.Module Network(ModelConfig config, string file) => file switch
+    {
+        AutoencoderFile => new AutoencoderKL(config.Autoencoder),
+        UnetFile => new SpatioTemporalUnet(config.Unet),
+        ClipFile => new ClipModel(config.Clip),
+        PriorFile => config.PriorType == ModelConfig.PriorKind.Diffusion
             ? new PriorTransformer(config.Prior)
-            : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim);
-        Depth = new DptDepthEstimator(config.Depth);
+            : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim),
+        DepthFile => new DptDepthEstimator(config.Depth),
+        _ => throw new ArgumentException($"{file} is not a model folder weights file ({string.Join(", ", WeightFiles)})", nameof(file)),
+    };
+
+    /// <summary>Reads a folder's vidiff.json (validated), naming the folder if it has none.</summary>
+    public static ModelConfig ReadConfig(string directory)
+    {
+        var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model folder {directory} has no {ConfigFile} (vidiff import and vidiff model new write it).", path);
+        return ModelConfig.FromJson(File.ReadAllText(path), path);
     }
 
     IEnumerable<(string File, nn.Module Module)> Networks =>
@@ -60,13 +80,15 @@ public sealed class ModelFolder : IDisposable
     {
         config.Validate(config.Name);
         torch.random.manual_seed(seed);
-        var model = new ModelFolder(config, tokenizer);
+        var model = new ModelFolder(config, tokenizer, file => Network(config, file));
         model.Eval();
         return model;
     }
 
     /// <summary>
-    /// Loads a model folder in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
+    /// Loads a model folder in <paramref name="dtype"/>, each network built without initialisation (<see cref="EmptyNetwork"/>:
+    /// not while other threads build modules) and read from its file converted tensor by tensor, so the peak memory is the
+    /// networks in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
     /// file or an inconsistent config fails naming the file; a weight file that does not match the config fails naming
     /// the file and key (strict loading).
     /// </summary>
@@ -81,13 +103,12 @@ public sealed class ModelFolder : IDisposable
         var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
         var tokenizer = ClipTokenizer.Load(Path.Combine(directory, TokenizerFolder));
 
-        var model = new ModelFolder(config, tokenizer);
+        // Built without initialisation, in the final dtype: the strict load writes every tensor.
+        var model = new ModelFolder(config, tokenizer, file => EmptyNetwork.Build(() => Network(config, file), dtype));
         try
         {
             foreach (var (file, module) in model.Networks)
                 ModuleWeights.Load(module, Path.Combine(directory, file), strict: true);
-            if (dtype != ScalarType.Float32)
-                foreach (var (_, module) in model.Networks) module.to(dtype);
             model.Eval();
             return model;
         }

@@ -19,7 +19,7 @@ public static class ModuleWeights
     }
 
     /// <summary>
-    /// Copies every stored tensor into the module's existing parameter or buffer (converted to its dtype).
+    /// Reads every stored tensor into the module's existing parameter or buffer (converted to its dtype), one at a time.
     /// Shape mismatches always throw; missing and unexpected keys throw when <paramref name="strict"/>.
     /// </summary>
     public static void Load(nn.Module module, string path, bool strict = true)
@@ -39,9 +39,7 @@ public static class ModuleWeights
         using var _ = no_grad();
         foreach (var (key, target) in state)
         {
-            if (!file.Keys.Contains(key)) continue;
-            using var source = file.Read(key, target.dtype);
-            target.copy_(source);
+            if (file.Keys.Contains(key)) file.ReadInto(key, target);
         }
     }
 

@@ -1,25 +1,28 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using static TorchSharp.torch;
 
 namespace Vidiff.Checkpoints;
 
 /// <summary>
-/// Reads a safetensors file through a memory map, one tensor at a time, so loading a model needs
-/// little more memory than its weights. The header is validated strictly before any tensor is read.
+/// Reads a safetensors file one tensor at a time with positioned reads straight into the destination tensor's memory,
+/// so loading a model needs its weights plus one small buffer: no file mapping whose pages count as the process's
+/// memory, no second copy when converting dtype. The header is validated strictly before any tensor is read.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : IDisposable
 {
     // Loading a pickle runs whatever code it names; these formats are refused before any byte is read.
     static readonly string[] PickleExtensions = [".ckpt", ".bin", ".pt", ".pth", ".pkl"];
     const long MaxHeader = 100_000_000;
 
+    /// <summary>Bytes read per call, and the size of the staging buffer when the stored dtype is converted (tests make it small).</summary>
+    internal long ChunkBytes { get; init; } = 64L << 20;
+
     readonly string path;
-    readonly MemoryMappedFile? map;
-    readonly MemoryMappedViewAccessor? view;
-    readonly byte* data;
+    readonly SafeFileHandle handle;
+    readonly long dataStart;
     readonly Dictionary<string, SafetensorsEntry> entries;
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -34,35 +37,82 @@ public sealed unsafe class SafetensorsFile : IDisposable
         long length = new FileInfo(path).Length;
         if (length < 8) throw Error($"is {length} bytes long, too short for a safetensors header");
 
-        ulong headerLength;
-        using (var stream = File.OpenRead(path))
+        handle = File.OpenHandle(path);
+        try
         {
             Span<byte> prefix = stackalloc byte[8];
-            stream.ReadExactly(prefix);
-            headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+            ReadExactly(0, prefix);
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > MaxHeader || (long)headerLength > length - 8)
                 throw Error($"declares a {headerLength}-byte header but has {length - 8} bytes after the length prefix; not a safetensors file, or truncated");
             var header = new byte[headerLength];
-            stream.ReadExactly(header);
-            long dataLength = length - 8 - (long)headerLength;
-            (entries, Metadata) = ParseHeader(header, dataLength);
-            if (dataLength == 0) return;
-            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            ReadExactly(8, header);
+            dataStart = 8 + (long)headerLength;
+            (entries, Metadata) = ParseHeader(header, length - dataStart);
         }
-        view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* start = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-        data = start + view.PointerOffset + 8 + (long)headerLength;
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A fresh tensor holding a copy of the stored one, converted to <paramref name="convertTo"/> if given.</summary>
     public Tensor Read(string key, ScalarType? convertTo = null)
     {
+        var tensor = empty(this[key].Shape, convertTo ?? this[key].DType);
+        try
+        {
+            ReadInto(key, tensor);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="target"/> (any shape with the stored element count) with the stored tensor, converted to
+    /// the target's dtype chunk by chunk: the memory beside the target is at most one 64 MB buffer.
+    /// </summary>
+    public void ReadInto(string key, Tensor target)
+    {
         var e = this[key];
-        var tensor = empty(e.Shape, e.DType);
-        if (e.End > e.Begin) new ReadOnlySpan<byte>(data + e.Begin, checked((int)(e.End - e.Begin))).CopyTo(tensor.bytes);
-        if (convertTo is not { } type || type == e.DType) return tensor;
-        using (tensor) return tensor.to_type(type);
+        long n = e.Shape.Aggregate(1L, (a, b) => a * b);
+        if (target.numel() != n)
+            throw new ArgumentException($"{path}: tensor \"{key}\" has {n} elements [{string.Join(", ", e.Shape)}], the target {target.numel()} [{string.Join(", ", target.shape)}]");
+        if (n == 0) return;
+        if (!target.is_contiguous() || target.device_type != TorchSharp.DeviceType.CPU)
+        {
+            using var copy = Read(key, target.dtype);
+            target.copy_(copy.view(target.shape));
+            return;
+        }
+        using var flat = target.view(-1);
+        int size = Safetensors.ElementSize(e.DType);
+        long per = ChunkBytes / size;
+        using var staging = e.DType == target.dtype ? null : empty(Math.Min(per, n), e.DType);
+        for (long i = 0; i < n; i += per)
+        {
+            long m = Math.Min(per, n - i);
+            using var part = flat.narrow(0, i, m);
+            using var buffer = staging?.narrow(0, 0, m);
+            ReadExactly(dataStart + e.Begin + i * size, (buffer ?? part).bytes);
+            if (buffer is not null) part.copy_(buffer);
+        }
+    }
+
+    void ReadExactly(long offset, Span<byte> destination)
+    {
+        while (destination.Length > 0)
+        {
+            int read = RandomAccess.Read(handle, destination, offset);
+            if (read == 0) throw Error($"ended at byte {offset} while reading a tensor (file truncated while open?)");
+            destination = destination[read..];
+            offset += read;
+        }
     }
 
     public static void RefusePickle(string path)
@@ -143,13 +193,5 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     CheckpointFormatException Error(string what) => new($"Weights file {path} {what}");
 
-    public void Dispose()
-    {
-        if (view is not null)
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-            view.Dispose();
-        }
-        map?.Dispose();
-    }
+    public void Dispose() => handle.Dispose();
 }

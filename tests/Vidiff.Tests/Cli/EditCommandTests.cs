@@ -1,3 +1,4 @@
+using Vidiff.Tests.Checkpoints;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using Vidiff.Tests.Pipelines;
 
 namespace Vidiff.Tests.Cli;
 
+[Collection(EmptyNetworkCollection.Name)]
 public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
 {
     readonly string dir = Directory.CreateTempSubdirectory("vidiff-edit-").FullName;

@@ -1,9 +1,11 @@
+using Vidiff.Tests.Checkpoints;
 using Vidiff.Checkpoints;
 using Vidiff.Pipelines;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Pipelines;
 
+[Collection(EmptyNetworkCollection.Name)]
 public sealed class EditModelFolderTests : IDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("vidiff-model-").FullName;

@@ -16,6 +16,4 @@ public enum CheckpointLayout
     /// <summary>DPTForDepthEstimation with is_hybrid (MiDaS DPT-Hybrid): dpt.embeddings.backbone.bit.* holds its ResNet.</summary>
     TransformersDptHybrid,
     TransformersDepthAnything,
-    /// <summary>A file written by vidiff import (a component's config in its metadata).</summary>
-    Vidiff,
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vidiff.Autoencoder;
+using Vidiff.Diffusion;
 using Vidiff.Unet;
 
 namespace Vidiff.Checkpoints.Layouts;
@@ -35,6 +36,32 @@ public static class DiffusersConfig
         new AutoencoderConfig(Ints(c, "block_out_channels", configPath), c.GetProperty("layers_per_block").GetInt32(),
             c.GetProperty("latent_channels").GetInt32(), Optional(c, "norm_num_groups")?.GetInt32() ?? 32,
             Optional(c, "scaling_factor")?.GetDouble() ?? 0.18215, c.GetProperty("in_channels").GetInt32()));
+
+    /// <summary>The latent size the UNet was trained at (<c>sample_size</c>), if its config says.</summary>
+    public static int? SampleSize(string configPath) => Parse(configPath, c => Optional(c, "sample_size") is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : (int?)null);
+
+    /// <summary>
+    /// The noise process and parameterization of a pipeline's <c>scheduler/scheduler_config.json</c> (any diffusers
+    /// scheduler: DDIM, PNDM, Euler… share these fields; their defaults are DDPM's linear 1e-4..0.02 and ε).
+    /// </summary>
+    public static (ModelConfig.NoiseProcess Schedule, Parameterization Parameterization) Scheduler(string configPath) => Parse(configPath, c =>
+    {
+        var kind = (Optional(c, "beta_schedule")?.GetString() ?? "linear") switch
+        {
+            "linear" => ModelConfig.ScheduleKind.Linear,
+            "scaled_linear" => ModelConfig.ScheduleKind.ScaledLinear,
+            "squaredcos_cap_v2" => ModelConfig.ScheduleKind.Cosine,
+            var other => throw new InvalidDataException($"{configPath}: beta_schedule \"{other}\" is not supported (linear, scaled_linear, squaredcos_cap_v2)"),
+        };
+        var parameterization = (Optional(c, "prediction_type")?.GetString() ?? "epsilon") switch
+        {
+            "epsilon" => Parameterization.Epsilon,
+            "v_prediction" => Parameterization.V,
+            var other => throw new InvalidDataException($"{configPath}: prediction_type \"{other}\" is not supported (epsilon, v_prediction)"),
+        };
+        return (new ModelConfig.NoiseProcess(kind, Optional(c, "num_train_timesteps")?.GetInt32() ?? 1000,
+            Optional(c, "beta_start")?.GetDouble() ?? 0.0001, Optional(c, "beta_end")?.GetDouble() ?? 0.02), parameterization);
+    });
 
     /// <summary>Reads <paramref name="configPath"/>, naming it if a field the record needs is absent.</summary>
     static T Parse<T>(string configPath, Func<JsonElement, T> read)

@@ -24,16 +24,17 @@ public static class KeyMappedLoad
         using var _ = no_grad();
         foreach (var (ours, theirs) in keys)
         {
-            // Views (reshape, narrow) hold their storage until disposed: free each source before the next is read.
-            using var scope = NewDisposeScope();
             var target = state[ours];
-            var source = file.Read(theirs, target.dtype);
-            if (source.dim() > 1 && source.shape[1] < target.shape[1] && source.dim() == target.dim())
+            var stored = file[theirs].Shape;
+            if (stored.Length == target.dim() && stored.Length > 1 && stored[1] < target.shape[1])
             {
+                // A widened input (paper §3.2): the stored channels load, the new ones start at zero.
+                using var source = file.Read(theirs, target.dtype);
                 target.zero_();
-                target.narrow(1, 0, source.shape[1]).copy_(source);
+                using var part = target.narrow(1, 0, stored[1]);
+                part.copy_(source);
             }
-            else target.copy_(source.reshape(target.shape));
+            else file.ReadInto(theirs, target); // same shape, or LDM's [C, C, 1, 1] into our [C, C]: same bytes
         }
     }
 

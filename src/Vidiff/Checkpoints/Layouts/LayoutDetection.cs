@@ -5,7 +5,6 @@ public static class LayoutDetection
 {
     public static CheckpointLayout Detect(SafetensorsFile file)
     {
-        if (file.Metadata.ContainsKey(ComponentFile.ComponentKey)) return CheckpointLayout.Vidiff;
         var keys = file.Keys;
         bool Any(string prefix) => keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
         if (Any(LdmStableDiffusion.UnetPrefix) || Any(LdmStableDiffusion.AutoencoderPrefix)) return CheckpointLayout.StableDiffusionSingleFile;
@@ -33,7 +32,6 @@ public static class LayoutDetection
         CheckpointLayout.TransformersDpt => "transformers DPTForDepthEstimation",
         CheckpointLayout.TransformersDptHybrid => "transformers DPTForDepthEstimation, DPT-Hybrid (ViT on a BiT ResNet)",
         CheckpointLayout.TransformersDepthAnything => "transformers DepthAnythingForDepthEstimation",
-        CheckpointLayout.Vidiff => "Vidiff model-folder weights",
         _ => "unknown layout",
     };
 }

@@ -21,14 +21,20 @@ public static class PretrainedImport
         Load(Directory.Exists(Path.Combine(folder, "prior")) ? Path.Combine(folder, "prior") : folder,
             [ImageModelImport.DiffusersWeights], cfg => new PriorTransformer(TransformersConfig.Prior(cfg)));
 
-    static T Load<T>(string folder, string[] weightNames, Func<string, T> build) where T : TorchSharp.torch.nn.Module
+    /// <summary>The weights file of a Hugging Face folder: the first of <paramref name="weightNames"/>, else its only safetensors file.</summary>
+    internal static string Weights(string folder, string[] weightNames)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder} is not a folder (expected config.json and {weightNames[0]})");
-        var weights = weightNames.Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists)
+        return weightNames.Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists)
             ?? Directory.EnumerateFiles(folder, "*.safetensors").FirstOrDefault()
             ?? throw new FileNotFoundException($"{folder} has no {weightNames[0]}" +
                 (Directory.EnumerateFiles(folder).FirstOrDefault(f => f.EndsWith(".bin", StringComparison.Ordinal)) is { } bin ? $" (only {Path.GetFileName(bin)}, a pickle: convert it)" : ""));
-        var module = build(Path.Combine(folder, "config.json"));
+    }
+
+    static T Load<T>(string folder, string[] weightNames, Func<string, T> build) where T : TorchSharp.torch.nn.Module
+    {
+        var weights = Weights(folder, weightNames);
+        var module = EmptyNetwork.Build(() => build(Path.Combine(folder, "config.json")));
         try
         {
             ModuleWeights.Load(module, weights);

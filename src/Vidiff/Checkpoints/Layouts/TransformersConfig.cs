@@ -11,21 +11,36 @@ namespace Vidiff.Checkpoints.Layouts;
 /// </summary>
 public static class TransformersConfig
 {
+    /// <summary>transformers' CLIPModel (both towers).</summary>
     public static ClipConfig Clip(string configPath)
     {
+        var (text, vision, projection, logitScale) = ClipParts(configPath);
+        if (text is null || vision is null)
+            throw new InvalidDataException($"{configPath}: not a CLIPModel config (needs \"text_config\" and \"vision_config\")");
+        return new ClipConfig(text, vision, projection, logitScale);
+    }
+
+    /// <summary>
+    /// A CLIPModel's config, or one tower's (CLIPTextModel[WithProjection], <c>model_type</c> clip_text_model;
+    /// CLIPVisionModel[WithProjection], clip_vision_model), whose values sit at the top level; the absent tower is null.
+    /// </summary>
+    public static (ClipTextConfig? Text, ClipVisionConfig? Vision, int ProjectionDim, double LogitScaleInit) ClipParts(string configPath)
+    {
         var c = Read(configPath);
-        var t = c.TryGetProperty("text_config", out var tc) ? tc : default;
-        var v = c.TryGetProperty("vision_config", out var vc) ? vc : default;
-        if (t.ValueKind != JsonValueKind.Object || v.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{configPath}: not a CLIPModel config (needs \"text_config\" and \"vision_config\"; a text- or vision-only tower cannot make our ClipModel)");
-        return new ClipConfig(
+        var type = Str(c, "model_type", "clip");
+        var t = type == "clip_text_model" ? c : c.TryGetProperty("text_config", out var tc) ? tc : default;
+        var v = type == "clip_vision_model" ? c : c.TryGetProperty("vision_config", out var vc) ? vc : default;
+        if (t.ValueKind != JsonValueKind.Object && v.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{configPath}: not a CLIP config (a CLIPModel with \"text_config\" and \"vision_config\", or one tower with model_type clip_text_model or clip_vision_model)");
+        var text = t.ValueKind != JsonValueKind.Object ? null :
             new ClipTextConfig(Int(t, "vocab_size", 49408), Int(t, "max_position_embeddings", 77), Int(t, "hidden_size", 512),
                 Int(t, "intermediate_size", 2048), Int(t, "num_hidden_layers", 12), Int(t, "num_attention_heads", 8),
-                Str(t, "hidden_act", "quick_gelu"), Int(t, "eos_token_id", 49407), Num(t, "layer_norm_eps", 1e-5)),
+                Str(t, "hidden_act", "quick_gelu"), Int(t, "eos_token_id", 49407), Num(t, "layer_norm_eps", 1e-5));
+        var vision = v.ValueKind != JsonValueKind.Object ? null :
             new ClipVisionConfig(Int(v, "image_size", 224), Int(v, "patch_size", 32), Int(v, "hidden_size", 768),
                 Int(v, "intermediate_size", 3072), Int(v, "num_hidden_layers", 12), Int(v, "num_attention_heads", 12),
-                Str(v, "hidden_act", "quick_gelu"), Num(v, "layer_norm_eps", 1e-5)),
-            Int(c, "projection_dim", 512), Num(c, "logit_scale_init_value", 2.6592));
+                Str(v, "hidden_act", "quick_gelu"), Num(v, "layer_norm_eps", 1e-5));
+        return (text, vision, Int(c, "projection_dim", 512), Num(c, "logit_scale_init_value", 2.6592));
     }
 
     /// <summary>
