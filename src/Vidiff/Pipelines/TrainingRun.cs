@@ -87,6 +87,13 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
     public (Generator Torch, Random Data) RandomForStep() =>
         (new Generator((ulong)HashCode.Combine(options.Seed, Step, 1)), new Random(HashCode.Combine(options.Seed, Step, 2)));
 
+    /// <summary>
+    /// The EMA's decay after <paramref name="step"/> steps, warmed up as diffusers' EMAModel does: min(decay, (1+t)/(10+t)).
+    /// A constant 0.999 keeps 0.999^t of the random initialisation (11 % after 2200 steps), which measurably ruined the
+    /// mini autoencoder's exported (EMA) weights: 19 dB held-out PSNR against 26 dB for the live weights.
+    /// </summary>
+    public double EmaDecayAt(long step) => Math.Min(options.EmaDecay, (1.0 + step) / (10.0 + step));
+
     /// <summary>One optimiser step on the loss the closure computes with <see cref="Model"/>; returns the loss.</summary>
     public double Update(Func<Tensor> computeLoss)
     {
@@ -109,8 +116,9 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
 
         using (no_grad())
         {
+            double decay = EmaDecayAt(Step);
             foreach (var (e, m) in ema.parameters().Zip(master.parameters()))
-                e.mul_(options.EmaDecay).add_(m, alpha: 1 - options.EmaDecay);
+                e.mul_(decay).add_(m, alpha: 1 - decay);
             if (working is not null) CopyWeights(master, working);
         }
 

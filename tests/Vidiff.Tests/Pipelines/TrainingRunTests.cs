@@ -64,6 +64,21 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void EmaForgetsTheInitialisationEarly()
+    {
+        // A constant 0.999 would still hold 0.999^200 = 82 % of the random start after 200 steps.
+        var options = new TrainingOptions(Steps: 200, LearningRate: 3e-2, WarmupSteps: 1, CheckpointEvery: 1000, EmaDecay: 0.999);
+        using var run = new TrainingRun<Linear>(Path.Combine(root, "e"), "ema", Create, options);
+        var target = linspace(-1, 1, 8);
+        double start = (run.Ema.weight!.flatten() - target).norm().item<float>();
+        while (!run.Done) run.Update(() => Loss(run));
+        double ema = (run.Ema.weight!.flatten() - target).norm().item<float>();
+        Assert.True(ema < 0.1 * start, $"EMA distance to the solution {ema} from {start}");
+        Assert.Equal(0.1, run.EmaDecayAt(0), 12);
+        Assert.Equal(0.999, run.EmaDecayAt(100_000), 12);
+    }
+
+    [Fact]
     public void AnInterruptedCheckpointWriteLeavesThePreviousOne()
     {
         var options = new TrainingOptions(Steps: 5, CheckpointEvery: 1000);
