@@ -32,7 +32,8 @@ sealed class VitHybridEmbeddings : nn.Module
     public (Tensor Tokens, Tensor[] Early) Forward(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        var maps = backbone.Forward(pixels);
+        // Preprocessing stays float32 for precision; the backbone runs in its weights' dtype (bf16).
+        var maps = backbone.Forward(pixels.to(position_embeddings.dtype));
         var patches = projection.forward(maps[2]);
         long gh = patches.shape[2], gw = patches.shape[3];
         if (gh != pixels.shape[2] / patchSize || gw != pixels.shape[3] / patchSize)

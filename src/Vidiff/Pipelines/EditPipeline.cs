@@ -118,7 +118,7 @@ public sealed class EditPipeline(ModelFolder model)
             cancel.ThrowIfCancellationRequested();
             CheckFrames(chunk, stride);
             using var inner = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk.to(DepthDtype)).to(float32);
+            var depth = Model.Depth.forward(chunk).to(float32);
             min = Math.Min(min, depth.min().item<float>());
             max = Math.Max(max, depth.max().item<float>());
             var obscured = StructureEncoder.Obscure(depth, ts);
@@ -170,7 +170,7 @@ public sealed class EditPipeline(ModelFolder model)
         using var scope = NewDisposeScope();
         Tensor embedding;
         if (image is not null)
-            embedding = Model.Clip.EncodeImage(image.to(ClipDtype)).to(float32);
+            embedding = Model.Clip.EncodeImage(image).to(float32);
         else if (prompt is not null)
         {
             var (ids, mask) = Tokenize(prompt);
@@ -214,7 +214,7 @@ public sealed class EditPipeline(ModelFolder model)
             using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk.to(DepthDtype));
+            var depth = Model.Depth.forward(chunk);
             min = Math.Min(min, depth.min().to(float32).item<float>());
             max = Math.Max(max, depth.max().to(float32).item<float>());
             frames += (int)chunk.shape[0];
@@ -227,7 +227,7 @@ public sealed class EditPipeline(ModelFolder model)
             using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk.to(DepthDtype)).to(float32);
+            var depth = Model.Depth.forward(chunk).to(float32);
             write((NormalizeDepth(depth, min, max) + 1) / 2);
             written += (int)chunk.shape[0];
             progress?.Report(frames + written);
@@ -240,7 +240,7 @@ public sealed class EditPipeline(ModelFolder model)
     {
         using var scope = NewDisposeScope();
         long h = input.shape[2], w = input.shape[3];
-        var depth = NormalizeDepth(Model.Depth.forward(input.to(DepthDtype)).to(float32), range.Min, range.Max);
+        var depth = NormalizeDepth(Model.Depth.forward(input).to(float32), range.Min, range.Max);
         var s = F.interpolate(structure.squeeze(0).transpose(0, 1), [h, w], mode: InterpolationMode.Nearest);
         return cat([input.to(float32), ColourDepth(depth), s.expand(-1, 3, -1, -1), output], 3).MoveToOuterDisposeScope();
     }
@@ -264,10 +264,6 @@ public sealed class EditPipeline(ModelFolder model)
         var b = Poly([0.10667330, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973]);
         return (cat([r, g, b], 1) * 2 - 1).MoveToOuterDisposeScope();
     }
-
-    ScalarType DepthDtype => Model.Depth.parameters().First().dtype;
-
-    ScalarType ClipDtype => Model.Clip.parameters().First().dtype;
 
     static void CheckFrames(Tensor chunk, int stride)
     {

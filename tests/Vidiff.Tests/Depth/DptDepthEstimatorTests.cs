@@ -125,6 +125,18 @@ public class DptDepthEstimatorTests
     }
 
     [Fact]
+    public void HybridRunsInBf16OnFloat32Frames()
+    {
+        manual_seed(3);
+        using var model = new DptDepthEstimator(TinyHybrid);
+        model.to(ScalarType.BFloat16);
+        using var frames = rand(2, 3, 32, 32) * 2 - 1;
+        using var depth = model.Estimate(frames);
+        Assert.Equal(ScalarType.Float32, depth.dtype);
+        Assert.True(depth.isfinite().all().item<bool>());
+    }
+
+    [Fact]
     public void HybridConfigsThatCannotRunAreRefusedByName()
     {
         string Problem(DptConfig c) => Assert.Throws<ArgumentException>(() => new DptDepthEstimator(c)).Message;
