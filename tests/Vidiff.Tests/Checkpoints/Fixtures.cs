@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Vidiff.Tests.Checkpoints;
 
 /// <summary>Files under tests/fixtures, found from the test binary by walking up to the repository root.</summary>
@@ -11,6 +13,14 @@ static class Fixtures
             if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException($"fixture tests/fixtures/{string.Join('/', parts)} not found above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>The parity bar against a reference implementation: same shape, max abs difference below <paramref name="atol"/>.</summary>
+    public static void AssertClose(Tensor expected, Tensor actual, double atol = 1e-4)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double diff = (expected - actual).abs().max().item<float>();
+        Assert.True(diff < atol, $"max abs difference {diff}");
     }
 
     /// <summary>A fresh empty directory under the system temp folder, removed on dispose.</summary>

@@ -60,6 +60,21 @@ public sealed class CliFixture : IDisposable
     public static (int Code, string Stdout, string Stderr) Vidiff(params string[] args) =>
         Run(Path.Combine(AppContext.BaseDirectory, "vidiff"), args);
 
+    /// <summary>vidiff's exit code and everything it printed (stdout, then stderr).</summary>
+    public static (int Code, string Output) VidiffOutput(params string[] args)
+    {
+        var (code, stdout, stderr) = Vidiff(args);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>Runs vidiff, asserts it exited with 0 and returns what it printed.</summary>
+    public static string VidiffOk(params string[] args)
+    {
+        var (code, output) = VidiffOutput(args);
+        Assert.True(code == 0, $"vidiff {string.Join(' ', args)} exited {code}: {output}");
+        return output;
+    }
+
     /// <summary>(frames, frame rate, has audio) as ffprobe counts them.</summary>
     public static (int Frames, double Fps, bool Audio) Probe(string video)
     {

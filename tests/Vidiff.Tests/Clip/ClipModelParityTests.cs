@@ -1,5 +1,6 @@
 using Vidiff.Clip;
 using Vidiff.Tests.Prior;
+using Vidiff.Tests.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Clip;
@@ -17,11 +18,11 @@ public class ClipModelParityTests
         using var _ = no_grad();
 
         var text = model.EncodeTextFull(io["input_ids"]);
-        AssertClose(io["text_last_hidden_state"], text.LastHiddenState);
-        AssertClose(io["text_embeds"], text.TextEmbeds);
+        Fixtures.AssertClose(io["text_last_hidden_state"], text.LastHiddenState);
+        Fixtures.AssertClose(io["text_embeds"], text.TextEmbeds);
 
         // Frames in [-1, 1] at the tower's size: preprocessing reduces to CLIP's normalisation.
-        AssertClose(io["image_embeds"], model.EncodeImage(io["frames"]));
+        Fixtures.AssertClose(io["image_embeds"], model.EncodeImage(io["frames"]));
     }
 
     [Fact]
@@ -36,12 +37,5 @@ public class ClipModelParityTests
         var diff = (io["pixel_values"] - ours).abs();
         Assert.True(diff.mean().item<float>() < 0.01, $"mean abs difference {diff.mean().item<float>()}");
         Assert.True(diff.max().item<float>() < 0.03, $"max abs difference {diff.max().item<float>()}");
-    }
-
-    static void AssertClose(Tensor expected, Tensor actual)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        double err = (expected - actual).abs().max().item<float>();
-        Assert.True(err < 1e-4, $"max abs difference {err}");
     }
 }

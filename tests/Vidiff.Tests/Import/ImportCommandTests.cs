@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
 using Vidiff.Tests.Checkpoints;
+using Vidiff.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Import;
@@ -14,16 +14,6 @@ public sealed class ImportCommandTests : IDisposable
     public ImportCommandTests() => Directory.CreateDirectory(dir);
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    static (int Code, string Output) Vidiff(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "vidiff"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd() + stderr.Result;
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
 
     [Theory]
     [InlineData("import/sd1.safetensors", CheckpointLayout.StableDiffusionSingleFile)]
@@ -43,7 +33,7 @@ public sealed class ImportCommandTests : IDisposable
     [Fact]
     public void InspectNamesTheLayoutAndChecksKeys()
     {
-        var (code, output) = Vidiff("inspect", Fixtures.Path("import", "sd1.safetensors"), "--norm-groups", "4");
+        var (code, output) = CliFixture.VidiffOutput("inspect", Fixtures.Path("import", "sd1.safetensors"), "--norm-groups", "4");
         Assert.True(code == 0, output);
         Assert.Contains("Stable Diffusion single file", output);
         Assert.Contains("model.diffusion_model.middle_block.1.proj_in.weight", output);
@@ -59,7 +49,7 @@ public sealed class ImportCommandTests : IDisposable
             Safetensors.Write(path, source.Keys.Where(k => k != "first_stage_model.decoder.mid.attn_1.q.bias")
                 .Select(k => (Key: k.Replace("first_stage_model.encoder.mid.attn_1.k.", "first_stage_model.encoder.mid.attn_1.key."), Tensor: source.Read(k)))
                 .ToDictionary(kv => kv.Key, kv => kv.Tensor));
-        var (code, output) = Vidiff("inspect", path, "--norm-groups", "4");
+        var (code, output) = CliFixture.VidiffOutput("inspect", path, "--norm-groups", "4");
         Assert.Equal(1, code);
         Assert.Contains("UNet: every key matches", output);
         Assert.Contains("missing keys: first_stage_model.decoder.mid.attn_1.q.bias, first_stage_model.encoder.mid.attn_1.k.bias, first_stage_model.encoder.mid.attn_1.k.weight", output);
@@ -69,7 +59,7 @@ public sealed class ImportCommandTests : IDisposable
     [Fact]
     public void InspectChecksADptHybridFolderAndNamesAMissingBackboneKey()
     {
-        var (code, output) = Vidiff("inspect", Fixtures.Path("depth", "dpt_hybrid_tiny", "model.safetensors"));
+        var (code, output) = CliFixture.VidiffOutput("inspect", Fixtures.Path("depth", "dpt_hybrid_tiny", "model.safetensors"));
         Assert.True(code == 0, output);
         Assert.Contains("DPT-Hybrid (ViT on a BiT ResNet)", output);
         Assert.Contains("depth estimator: every key matches", output);
@@ -80,7 +70,7 @@ public sealed class ImportCommandTests : IDisposable
         File.Copy(Fixtures.Path("depth", "dpt_hybrid_tiny", "config.json"), Path.Combine(folder, "config.json"));
         using (var source = new SafetensorsFile(Fixtures.Path("depth", "dpt_hybrid_tiny", "model.safetensors")))
             Safetensors.Write(Path.Combine(folder, "model.safetensors"), source.Keys.Where(k => k != key).ToDictionary(k => k, k => source.Read(k)));
-        (code, output) = Vidiff("inspect", Path.Combine(folder, "model.safetensors"));
+        (code, output) = CliFixture.VidiffOutput("inspect", Path.Combine(folder, "model.safetensors"));
         Assert.Equal(1, code);
         Assert.Contains($"missing keys: {key}", output);
     }
@@ -90,7 +80,7 @@ public sealed class ImportCommandTests : IDisposable
     {
         var ckpt = Path.Combine(dir, "model.ckpt");
         File.WriteAllBytes(ckpt, [0x80, 0x02]);
-        var (code, output) = Vidiff("import", "--from", "sd", ckpt, "--into", Path.Combine(dir, "m"));
+        var (code, output) = CliFixture.VidiffOutput("import", "--from", "sd", ckpt, "--into", Path.Combine(dir, "m"));
         Assert.Equal(1, code);
         Assert.StartsWith("error: ", output);
         Assert.Contains("arbitrary code", output);
@@ -101,7 +91,7 @@ public sealed class ImportCommandTests : IDisposable
     public void ImportedFolderRunsTheReferenceInputs()
     {
         var model = Path.Combine(dir, "model");
-        var (code, output) = Vidiff("import", "--from", "sd", Fixtures.Path("import", "sd1.safetensors"), "--into", model, "--norm-groups", "4", "--heads", "2");
+        var (code, output) = CliFixture.VidiffOutput("import", "--from", "sd", Fixtures.Path("import", "sd1.safetensors"), "--into", model, "--norm-groups", "4", "--heads", "2");
         Assert.True(code == 0, output);
 
         using var io = new SafetensorsFile(Fixtures.Path("import", "sd1_io.safetensors"));
@@ -116,13 +106,13 @@ public sealed class ImportCommandTests : IDisposable
         foreach (var (component, name, expected) in new[] { ("unet", "output", "unet.output"), ("autoencoder-encode", "mean", "vae.mean") })
         {
             var outPath = Path.Combine(dir, component + ".safetensors");
-            (code, output) = Vidiff("debug", "forward", "--model", model, "--component", component, "--inputs", inputs, "--output", outPath);
+            (code, output) = CliFixture.VidiffOutput("debug", "forward", "--model", model, "--component", component, "--inputs", inputs, "--output", outPath);
             Assert.True(code == 0, output);
             using var result = new SafetensorsFile(outPath);
             var diff = (result.Read(name) - io.Read(expected)).abs().max().item<float>();
             Assert.True(diff < 1e-4, $"{component}: max abs diff {diff}");
         }
-        (code, output) = Vidiff("debug", "forward", "--model", model, "--component", "unet", "--inputs", Fixtures.Path("import", "sd1_io.safetensors"), "--output", Path.Combine(dir, "x.safetensors"));
+        (code, output) = CliFixture.VidiffOutput("debug", "forward", "--model", model, "--component", "unet", "--inputs", Fixtures.Path("import", "sd1_io.safetensors"), "--output", Path.Combine(dir, "x.safetensors"));
         Assert.Equal(1, code);
         Assert.Contains("has no tensor \"latents\"", output);
     }

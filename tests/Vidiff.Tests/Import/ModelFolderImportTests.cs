@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
@@ -8,6 +7,7 @@ using Vidiff.Diffusion;
 using Vidiff.Prior;
 using Vidiff.Tests.Checkpoints;
 using Vidiff.Unet;
+using Vidiff.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Import;
@@ -21,23 +21,6 @@ public sealed class ModelFolderImportTests : IDisposable
     public ModelFolderImportTests() => Directory.CreateDirectory(dir);
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    static (int Code, string Output) Vidiff(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "vidiff"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd() + stderr.Result;
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
-
-    static string Ok(params string[] args)
-    {
-        var (code, output) = Vidiff(args);
-        Assert.True(code == 0, $"vidiff {string.Join(' ', args)} exited {code}: {output}");
-        return output;
-    }
 
     /// <summary>A Hugging Face style folder: config.json and a weights file.</summary>
     string Folder(string name, string config, Dictionary<string, Tensor> weights, string weightsName = "model.safetensors")
@@ -53,16 +36,9 @@ public sealed class ModelFolderImportTests : IDisposable
     {
         var (inPath, outPath) = (Path.Combine(dir, component + "-in.safetensors"), Path.Combine(dir, component + "-out.safetensors"));
         Safetensors.Write(inPath, inputs);
-        Ok("debug", "forward", "--model", model, "--component", component, "--inputs", inPath, "--output", outPath);
+        CliFixture.VidiffOk("debug", "forward", "--model", model, "--component", component, "--inputs", inPath, "--output", outPath);
         using var result = new SafetensorsFile(outPath);
         return result.Keys.ToDictionary(k => k, k => result.Read(k));
-    }
-
-    static void Close(Tensor expected, Tensor actual)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        var diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff < 1e-4, $"max abs diff {diff}");
     }
 
     static string Json<T>(T value) => JsonSerializer.Serialize(value);
@@ -95,24 +71,24 @@ public sealed class ModelFolderImportTests : IDisposable
 
         // SD 1.x's CLIPTextModel has no projection: into a folder with none to keep, refused.
         var bare = Folder("bare_text", TinyText, Tower("text_model."));
-        var (code, output) = Vidiff("import", "--from", "clip", bare, "--into", model);
+        var (code, output) = CliFixture.VidiffOutput("import", "--from", "clip", bare, "--into", model);
         Assert.Equal(1, code);
         Assert.Contains("has no text_projection.weight", output);
         Assert.False(File.Exists(Path.Combine(model, ModelFolder.ConfigFile)));
 
-        output = Ok("import", "--from", "clip", Folder("text", TinyText, Tower("text_model.", "text_projection.")), "--into", model);
+        output = CliFixture.VidiffOk("import", "--from", "clip", Folder("text", TinyText, Tower("text_model.", "text_projection.")), "--into", model);
         Assert.Contains("the other tower is still to import", output);
         Assert.Equal(Json(ClipConfig.Tiny.Text), Json(ModelFolder.ReadConfig(model).Clip.Text));
         var text = Forward(model, "clip-text", new() { ["input_ids"] = io.Read("input_ids") });
-        Close(io.Read("text_embeds"), text["text_embeds"]);
-        Close(io.Read("text_last_hidden_state"), text["last_hidden_state"]);
+        Fixtures.AssertClose(io.Read("text_embeds"), text["text_embeds"]);
+        Fixtures.AssertClose(io.Read("text_last_hidden_state"), text["last_hidden_state"]);
 
-        output = Ok("import", "--from", "clip", Folder("vision", TinyVision, Tower("vision_model.", "visual_projection.")), "--into", model);
+        output = CliFixture.VidiffOk("import", "--from", "clip", Folder("vision", TinyVision, Tower("vision_model.", "visual_projection.")), "--into", model);
         Assert.Contains("the other tower kept", output);
         var mean = tensor(new[] { 0.48145466f, 0.4578275f, 0.40821073f }).view(1, 3, 1, 1);
         var std = tensor(new[] { 0.26862954f, 0.26130258f, 0.27577711f }).view(1, 3, 1, 1);
         var vision = Forward(model, "clip-vision", new() { ["pixel_values"] = ((io.Read("frames") + 1) / 2 - mean) / std });
-        Close(io.Read("image_embeds"), vision["image_embeds"]);
+        Fixtures.AssertClose(io.Read("image_embeds"), vision["image_embeds"]);
 
         // Both towers now: the whole CLIPModel loads strictly, and the text tower still gives the reference.
         var config = ModelFolder.ReadConfig(model);
@@ -120,11 +96,11 @@ public sealed class ModelFolderImportTests : IDisposable
         using var clip = new ClipModel(config.Clip);
         ModuleWeights.Load(clip, Path.Combine(model, ModelFolder.ClipFile));
         clip.eval();
-        using (no_grad()) Close(io.Read("text_embeds"), clip.EncodeText(io.Read("input_ids")));
+        using (no_grad()) Fixtures.AssertClose(io.Read("text_embeds"), clip.EncodeText(io.Read("input_ids")));
 
         // Now a bare text tower keeps the folder's projection.
-        Ok("import", "--from", "clip", bare, "--into", model);
-        Close(io.Read("text_embeds"), Forward(model, "clip-text", new() { ["input_ids"] = io.Read("input_ids") })["text_embeds"]);
+        CliFixture.VidiffOk("import", "--from", "clip", bare, "--into", model);
+        Fixtures.AssertClose(io.Read("text_embeds"), Forward(model, "clip-text", new() { ["input_ids"] = io.Read("input_ids") })["text_embeds"]);
     }
 
     /// <summary>
@@ -174,7 +150,7 @@ public sealed class ModelFolderImportTests : IDisposable
             """);
 
         var model = Path.Combine(dir, "model");
-        var output = Ok("import", "--from", "diffusers", pipeline, "--into", model);
+        var output = CliFixture.VidiffOk("import", "--from", "diffusers", pipeline, "--into", model);
         Assert.Contains("still missing depth.safetensors", output);
         Assert.Throws<FileNotFoundException>(() => ModelFolder.Load(model));
 
@@ -184,7 +160,7 @@ public sealed class ModelFolderImportTests : IDisposable
         Directory.CreateDirectory(dpt);
         File.WriteAllText(Path.Combine(dpt, "config.json"), dptConfig);
         File.Copy(Fixtures.Path("depth", "dpt_tiny.safetensors"), Path.Combine(dpt, "model.safetensors"));
-        Assert.Contains("the folder is complete", Ok("import", "--from", "dpt", dpt, "--into", model));
+        Assert.Contains("the folder is complete", CliFixture.VidiffOk("import", "--from", "dpt", dpt, "--into", model));
 
         using (var folder = ModelFolder.Load(model))
         {
@@ -200,7 +176,7 @@ public sealed class ModelFolderImportTests : IDisposable
         }
 
         // inspect checks a folder's file against its section of vidiff.json.
-        Assert.Contains("unet: every key matches", Ok("inspect", Path.Combine(model, ModelFolder.UnetFile)));
+        Assert.Contains("unet: every key matches", CliFixture.VidiffOk("inspect", Path.Combine(model, ModelFolder.UnetFile)));
 
         manual_seed(6);
         var latents = randn(2, 4, 8, 8);
@@ -211,8 +187,8 @@ public sealed class ModelFolderImportTests : IDisposable
         using (no_grad())
         {
             var expected = unet.forward(latents.unsqueeze(2), zeros([2, 1, 1, 8, 8]), timesteps, content).squeeze(2);
-            Close(expected, outputs["output"]);
-            Close(clip.EncodeText(ids), Forward(model, "clip-text", new() { ["input_ids"] = ids })["text_embeds"]);
+            Fixtures.AssertClose(expected, outputs["output"]);
+            Fixtures.AssertClose(clip.EncodeText(ids), Forward(model, "clip-text", new() { ["input_ids"] = ids })["text_embeds"]);
         }
     }
 }

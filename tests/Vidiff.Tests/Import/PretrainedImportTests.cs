@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Vidiff.Checkpoints;
 using Vidiff.Checkpoints.Layouts;
@@ -6,6 +5,7 @@ using Vidiff.Clip;
 using Vidiff.Depth;
 using Vidiff.Prior;
 using Vidiff.Tests.Checkpoints;
+using Vidiff.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Import;
@@ -22,16 +22,6 @@ public sealed class PretrainedImportTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    static void Vidiff(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "vidiff"), args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd() + stderr.Result;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"vidiff {string.Join(' ', args)} exited {p.ExitCode}: {output}");
-    }
-
     /// <summary>A Hugging Face style folder: config.json and the fixture's weights under <paramref name="weightsName"/>.</summary>
     string Folder(string name, string config, string fixture, string weightsName)
     {
@@ -45,19 +35,12 @@ public sealed class PretrainedImportTests : IDisposable
     Dictionary<string, Tensor> Forward(string from, string folder, string component, Dictionary<string, Tensor> inputs)
     {
         var model = Path.Combine(dir, "model");
-        Vidiff("import", "--from", from, folder, "--into", model);
+        CliFixture.VidiffOk("import", "--from", from, folder, "--into", model);
         var (inPath, outPath) = (Path.Combine(dir, component + "-in.safetensors"), Path.Combine(dir, component + "-out.safetensors"));
         Safetensors.Write(inPath, inputs);
-        Vidiff("debug", "forward", "--model", model, "--component", component, "--inputs", inPath, "--output", outPath);
+        CliFixture.VidiffOk("debug", "forward", "--model", model, "--component", component, "--inputs", inPath, "--output", outPath);
         using var result = new SafetensorsFile(outPath);
         return result.Keys.ToDictionary(k => k, k => result.Read(k));
-    }
-
-    static void Close(Tensor expected, Tensor actual)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        var diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff < 1e-4, $"max abs diff {diff}");
     }
 
     static string Json<T>(T value) => JsonSerializer.Serialize(value);
@@ -77,8 +60,8 @@ public sealed class PretrainedImportTests : IDisposable
 
         using var io = new SafetensorsFile(Fixtures.Path("clip", "tiny_clip_io.safetensors"));
         var text = Forward("clip", folder, "clip-text", new() { ["input_ids"] = io.Read("input_ids") });
-        Close(io.Read("text_last_hidden_state"), text["last_hidden_state"]);
-        Close(io.Read("text_embeds"), text["text_embeds"]);
+        Fixtures.AssertClose(io.Read("text_last_hidden_state"), text["last_hidden_state"]);
+        Fixtures.AssertClose(io.Read("text_embeds"), text["text_embeds"]);
         // The tokenizer beside the weights lands in the model folder's tokenizer/, unchanged.
         var reference = ClipTokenizer.Load(folder);
         var imported = ClipTokenizer.Load(Path.Combine(dir, "model", "tokenizer"));
@@ -96,7 +79,7 @@ public sealed class PretrainedImportTests : IDisposable
         var folder = Folder(name, config, $"depth/{name}.safetensors", "model.safetensors");
         using var io = new SafetensorsFile(Fixtures.Path("depth", name + "_io.safetensors"));
         var outputs = Forward("dpt", folder, "depth", new() { ["pixel_values"] = io.Read($"pixel_values_{size}") });
-        Close(io.Read($"predicted_depth_{size}"), outputs["predicted_depth"]);
+        Fixtures.AssertClose(io.Read($"predicted_depth_{size}"), outputs["predicted_depth"]);
     }
 
     [Fact]
@@ -112,7 +95,7 @@ public sealed class PretrainedImportTests : IDisposable
 
         using var io = new SafetensorsFile(Fixtures.Path("depth", "dpt_hybrid_tiny_io.safetensors"));
         var outputs = Forward("dpt", folder, "depth", new() { ["pixel_values"] = io.Read("pixel_values_48") });
-        Close(io.Read("predicted_depth_48"), outputs["predicted_depth"]);
+        Fixtures.AssertClose(io.Read("predicted_depth_48"), outputs["predicted_depth"]);
     }
 
     [Fact]
@@ -175,6 +158,6 @@ public sealed class PretrainedImportTests : IDisposable
             ["text_hidden_states"] = io.Read("text_hidden"),
             ["text_mask"] = io.Read("text_mask"),
         });
-        Close(io.Read("predicted_image_embedding"), outputs["predicted_image_embedding"]);
+        Fixtures.AssertClose(io.Read("predicted_image_embedding"), outputs["predicted_image_embedding"]);
     }
 }

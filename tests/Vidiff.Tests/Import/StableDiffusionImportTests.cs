@@ -28,13 +28,6 @@ public class StableDiffusionImportTests
         ? ImageModelImport.AutoencoderFromSingleFile(Fixture($"{variant}.safetensors"), Groups)
         : ImageModelImport.AutoencoderFromDiffusers(Fixture($"{variant}_diffusers/vae"));
 
-    static void Close(Tensor expected, Tensor actual, double atol = 1e-4)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        var diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff <= atol, $"max abs diff {diff}");
-    }
-
     [Theory]
     [InlineData("sd1", true)]
     [InlineData("sd1", false)]
@@ -57,7 +50,7 @@ public class StableDiffusionImportTests
         // SD 1.x has no structure input: the added channel is zero-initialised, so any structure leaves the output unchanged.
         var structure = variant == "sd1" ? randn([2, 1, 3, 8, 8], generator: new TorchSharp.torch.Generator(5)) : sample[.., 4..].unsqueeze(2).expand(-1, -1, 3, -1, -1);
         var output = net.forward(latents, structure, io.Read("unet.timesteps"), io.Read("unet.context"));
-        for (int f = 0; f < 3; f++) Close(expected, output[.., .., f]);
+        for (int f = 0; f < 3; f++) Fixtures.AssertClose(expected, output[.., .., f]);
     }
 
     [Theory]
@@ -70,9 +63,9 @@ public class StableDiffusionImportTests
         Assert.Equal(new[] { 8, 16, 16, 16 }, vae.Config.BlockChannels);
         using var _ = no_grad();
         var (mean, logVar) = vae.Encode(io.Read("vae.images"));
-        Close(io.Read("vae.mean"), mean);
-        Close(io.Read("vae.logvar"), logVar);
-        Close(io.Read("vae.decoded"), vae.Decode(io.Read("vae.mean")));
+        Fixtures.AssertClose(io.Read("vae.mean"), mean);
+        Fixtures.AssertClose(io.Read("vae.logvar"), logVar);
+        Fixtures.AssertClose(io.Read("vae.decoded"), vae.Decode(io.Read("vae.mean")));
     }
 
     [Fact]

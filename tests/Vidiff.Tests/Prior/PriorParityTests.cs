@@ -1,4 +1,5 @@
 using Vidiff.Prior;
+using Vidiff.Tests.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Prior;
@@ -21,7 +22,7 @@ public class PriorParityTests
         var io = SafetensorsFixture.Read("prior/tiny_prior_io.safetensors");
         using var _ = no_grad();
         var pred = prior.forward(io["x"], io["timesteps"], io["text_embed"], io["text_hidden"], io["text_mask"]);
-        AssertClose(io["predicted_image_embedding"], pred);
+        Fixtures.AssertClose(io["predicted_image_embedding"], pred);
     }
 
     [Fact]
@@ -43,16 +44,9 @@ public class PriorParityTests
 
         // The same CPU generator algorithm draws the same noise, so the whole chain is comparable.
         var g = new Generator(seed);
-        AssertClose(io["noise"][0], randn([2, 24], generator: g));
+        Fixtures.AssertClose(io["noise"][0], randn([2, 24], generator: g));
 
         var sample = sampler.Sample(io["text_embed"], io["text_hidden"], new Generator(seed), io["text_mask"]);
-        AssertClose(io["sample"], sample);
-    }
-
-    static void AssertClose(Tensor expected, Tensor actual)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        double err = (expected - actual).abs().max().item<float>();
-        Assert.True(err < 1e-4, $"max abs difference {err}");
+        Fixtures.AssertClose(io["sample"], sample);
     }
 }
