@@ -57,19 +57,15 @@ static class TrainCommand
     static int Run(string stage, string dataDir, string modelDir, TrainingOptions options, UnetSettings unet)
     {
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // The first Ctrl+C ends the stage cleanly (checkpoint and export); a second one kills the process.
-            e.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        // `kill` (SIGTERM) ends the stage as cleanly as Ctrl+C: a background run, where SIGINT is ignored, keeps its progress.
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        // The first Ctrl+C (SIGINT) or `kill` (SIGTERM) ends the stage cleanly (checkpoint and export), a second one kills
+        // the process; SIGTERM matters for background runs, where SIGINT is ignored.
+        void Stop(PosixSignalContext signal)
         {
             signal.Cancel = !cancel.IsCancellationRequested;
             cancel.Cancel();
-        });
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
             Threads.Configure();
@@ -110,10 +106,6 @@ static class TrainCommand
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

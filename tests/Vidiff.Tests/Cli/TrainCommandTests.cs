@@ -2,21 +2,23 @@ using Vidiff.Checkpoints;
 
 namespace Vidiff.Tests.Cli;
 
-/// <summary>The built <c>vidiff train</c> as a background job sees it: SIGTERM must keep the progress made.</summary>
+/// <summary>The built <c>vidiff train</c> stopped by Ctrl+C or by <c>kill</c> (a background job) must keep the progress made.</summary>
 public sealed class TrainCommandTests : IDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("vidiff-train-cli-").FullName;
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    [Fact]
-    public void TerminatingAStageCheckpointsExportsAndExitsWithStoppedEarly()
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public void StoppingAStageCheckpointsExportsAndExitsWithStoppedEarly(string signal)
     {
         string data = Path.Combine(root, "data"), model = Path.Combine(root, "model"), exe = Path.Combine(AppContext.BaseDirectory, "vidiff");
         var (code, stdout, stderr) = CliFixture.Vidiff("synth", "--out", data, "--clips", "2", "--frames", "8", "--seed", "3");
         Assert.True(code == 0, stdout + stderr);
         (code, stdout, stderr) = CliFixture.Run(exe, ["train", "--stage", "autoencoder", "--data", data, "--model", model, "--steps", "100000", "--batch", "1"],
-            interruptAfter: "autoencoder step", signal: "TERM");
+            interruptAfter: "autoencoder step", signal: signal);
         Assert.True(code == 3, $"exit {code}: {stdout}{stderr}");
         Assert.True(File.Exists(Path.Combine(model, ModelFolder.AutoencoderFile)));
         Assert.True(Directory.Exists(Path.Combine(model, "training", "autoencoder", "checkpoint")));
