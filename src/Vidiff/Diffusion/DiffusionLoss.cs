@@ -20,18 +20,22 @@ public static class DiffusionLoss
     }
 
     /// <summary>
-    /// Min-SNR-γ (Hang et al. 2023): weight the z_0 error by min(SNR, γ). An ε error is the z_0 error times SNR, a v error
-    /// times SNR + 1, so the weight on the model's own loss is min(SNR, γ)/SNR for ε and min(SNR, γ)/(SNR + 1) for v. Float64 [B].
+    /// Min-SNR-γ (Hang et al. 2023): an ε error is the z_0 error times SNR, a v error times SNR + 1. For ε the z_0 error is
+    /// weighted by min(SNR, γ), so the weight on the ε loss is min(SNR, γ)/SNR. For v it is weighted by min(SNR + 1, γ),
+    /// as diffusers' v-prediction training scripts do ("add one to SNR"), so the weight on the v loss is
+    /// min(SNR + 1, γ)/(SNR + 1): never below 1/(SNR + 1), which is 1 at zero terminal SNR. With min(SNR, γ) instead, the
+    /// z_0 error at t near T weighs SNR ≈ 0 (2e-9 at t = 999 of the cosine schedule). The first sampling steps then start
+    /// from an untrained prediction (the trailing timesteps begin at T − 1). The mini UNet trained that way for 2000 steps
+    /// predicted z_0 well from noised data but sampled noise-coloured blotches. Float64 [B].
     /// </summary>
     public static Tensor MinSnrWeight(NoiseSchedule schedule, Parameterization p, Tensor t, double gamma)
     {
         using var scope = NewDisposeScope();
         var snr = schedule.Snr(t);
-        var clipped = snr.clamp(max: gamma);
         var weight = p switch
         {
-            Parameterization.Epsilon => clipped / snr,
-            Parameterization.V => clipped / (snr + 1),
+            Parameterization.Epsilon => snr.clamp(max: gamma) / snr,
+            Parameterization.V => (snr + 1).clamp(max: gamma) / (snr + 1),
             _ => throw new ArgumentOutOfRangeException(nameof(p), p, "Unknown parameterization."),
         };
         return weight.MoveToOuterDisposeScope();

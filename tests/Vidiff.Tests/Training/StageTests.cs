@@ -82,11 +82,26 @@ public sealed class StageTests : IDisposable
 
         AutoencoderStage.Run(ctx with { Options = ctx.Options with { Steps = 5 } });
         DepthStage.Run(ctx with { Options = ctx.Options with { Steps = 5 } });
-        var unet = UnetStage.Run(ctx with { Options = ctx.Options with { Steps = 30 } }, new UnetSettings(ImageShare: 0.5, MinFrames: 2, MaxFrames: 4));
+        var settings = new UnetSettings(ImageShare: 0.5, MinFrames: 2, MaxFrames: 4);
+        var unet = UnetStage.Run(ctx with { Options = ctx.Options with { Steps = 30 } }, settings);
         Assert.True(double.IsFinite(unet.Loss));
-        var (uFirst, uLast) = TinyWorld.LossEnds(ctx.RunDir(UnetStage.Name), 8);
-        Assert.True(uLast < uFirst, $"unet loss {uFirst} → {uLast}");
-        ModuleWeights.Load(new SpatioTemporalUnet(ctx.ReadConfig().Unet), Path.Combine(root, ModelFolder.UnetFile));
+        // The logged per-step losses are too noisy to compare (a handful of timesteps per step); the same 16 batches
+        // under a fresh initialisation and under the exported weights are not.
+        config = ctx.ReadConfig();
+        using var trained = new SpatioTemporalUnet(config.Unet);
+        ModuleWeights.Load(trained, Path.Combine(root, ModelFolder.UnetFile));
+        using var fresh = new SpatioTemporalUnet(config.Unet);
+        using var inputs = UnetInputs.LoadOrCompute(ctx, config);
+        var schedule = config.Schedule.Create();
+        double Probe(SpatioTemporalUnet model)
+        {
+            using var _ = TorchSharp.torch.no_grad();
+            model.eval();
+            return Enumerable.Range(0, 16).Average(k => UnetStage.Loss(model, TorchSharp.torch.ScalarType.Float32,
+                (new TorchSharp.torch.Generator((ulong)k), new Random(k)), data, inputs, schedule, config.Parameterization, settings, 4).item<float>());
+        }
+        double before = Probe(fresh), after = Probe(trained);
+        Assert.True(after < before * 0.8, $"unet loss on the probe batches {before} → {after}");
     }
 
     [Fact]

@@ -15,7 +15,10 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
     /// <summary>[N, latent, h, w] float16, already × the scaling factor.</summary>
     public Tensor Latents { get; } = latents;
 
-    /// <summary>[N, 1, H, W] float16, the depth model's relative inverse depth.</summary>
+    /// <summary>
+    /// [N, 1, H, W] float32, the depth model's relative inverse depth. Not float16: the scale-and-shift-invariant loss
+    /// leaves the estimator's scale free, and the mini estimator's outputs exceed float16's 65504.
+    /// </summary>
     public Tensor Disparity { get; } = disparity;
 
     /// <summary>[N, E] float32, unit length.</summary>
@@ -48,7 +51,7 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
                 using var scope = NewDisposeScope();
                 var x = ctx.Data.Pixels(chunk);
                 latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
-                disparity.Add(depth.forward(x).to(ScalarType.Float16).MoveToOuterDisposeScope());
+                disparity.Add(depth.forward(x).MoveToOuterDisposeScope());
                 embeds.Add(ClipModel.Normalize(clip.EncodeImage(x)).MoveToOuterDisposeScope());
             }
         }

@@ -26,7 +26,7 @@ public static class UnetStage
         using var inputs = UnetInputs.LoadOrCompute(ctx, config);
         var schedule = config.Schedule.Create();
         using var run = ctx.Run(Name, () => new SpatioTemporalUnet(config.Unet));
-        double last = StageContext.Loop(run, () => Loss(run, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
+        double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
         return ctx.Finish(run, Name, last, clock);
     }
@@ -34,13 +34,14 @@ public static class UnetStage
     /// <summary>
     /// One batch: with probability ImageShare, <paramref name="batch"/> single frames of distinct clips; otherwise
     /// ⌊batch / F⌋ (at least one) windows of F consecutive frames, F drawn per step, so each step sees about
-    /// <paramref name="batch"/> frames.
+    /// <paramref name="batch"/> frames. Everything random comes from <paramref name="random"/>, so a batch can be drawn
+    /// again to compare two sets of weights on it.
     /// </summary>
-    public static Tensor Loss(TrainingRun<SpatioTemporalUnet> run, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
-        Parameterization parameterization, UnetSettings settings, int batch)
+    public static Tensor Loss(SpatioTemporalUnet model, ScalarType dtype, (Generator Torch, Random Data) random, TrainingData data,
+        UnetInputs inputs, NoiseSchedule schedule, Parameterization parameterization, UnetSettings settings, int batch)
     {
-        var (g, rng) = run.RandomForStep();
-        int maxFrames = Math.Min(Math.Min(settings.MaxFrames, run.Model.Config.MaxFrames), data.LongestTrainingClip);
+        var (g, rng) = random;
+        int maxFrames = Math.Min(Math.Min(settings.MaxFrames, model.Config.MaxFrames), data.LongestTrainingClip);
         int frames = rng.NextDouble() < settings.ImageShare ? 1 : rng.Next(Math.Min(settings.MinFrames, maxFrames), maxFrames + 1);
         var eligible = data.ClipsWithAtLeast(frames);
         if (eligible.Length == 0)
@@ -60,7 +61,7 @@ public static class UnetStage
         var t = randint(0, schedule.T, [n], generator: g);
         var eps = randn(z0.shape, generator: g);
         var zt = schedule.AddNoise(z0, eps, t);
-        var output = run.Model.forward(zt.to(run.Dtype), structure.to(run.Dtype), t, content.to(run.Dtype)).to(ScalarType.Float32);
+        var output = model.forward(zt.to(dtype), structure.to(dtype), t, content.to(dtype)).to(ScalarType.Float32);
         return DiffusionLoss.Compute(schedule, parameterization, output, z0, eps, t, settings.MinSnrGamma);
     }
 }
