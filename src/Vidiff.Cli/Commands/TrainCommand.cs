@@ -82,8 +82,12 @@ static class TrainCommand
                     var task = progress.AddTask(stage, maxValue: options.Steps);
                     var ctx = new StageContext(data, modelDir, options, new Reporter(p =>
                     {
+                        task.MaxValue = p.Steps;
                         task.Value = p.Step;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Stage} step {p.Step}/{p.Steps} loss {p.Loss:G4}");
+                        // NaN loss: a preparation phase (the UNet stage's input cache) counting its own units.
+                        task.Description = double.IsNaN(p.Loss)
+                            ? $"{p.Stage} {p.Step}/{p.Steps}"
+                            : string.Create(CultureInfo.InvariantCulture, $"{p.Stage} step {p.Step}/{p.Steps} loss {p.Loss:G4}");
                     }), cancel.Token);
                     if (!File.Exists(configPath)) ctx.WriteConfig(ModelConfig.Mini(1024, 1023)); // the clip stage sets the tokenizer's real values
                     result = stage switch

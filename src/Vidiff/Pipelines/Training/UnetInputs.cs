@@ -44,10 +44,14 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         var latents = new List<Tensor>();
         var disparity = new List<Tensor>();
         var embeds = new List<Tensor>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using (no_grad())
         {
             foreach (var chunk in Enumerable.Range(0, (int)frames).Select(i => (long)i).Chunk(64))
             {
+                long done = chunk[0];
+                var remaining = done == 0 ? TimeSpan.Zero : clock.Elapsed / done * (frames - done);
+                ctx.Progress?.Report(new TrainingProgress($"{UnetStage.Name}: caching the frozen networks' outputs, frame", done, frames, double.NaN, 0, remaining));
                 using var scope = NewDisposeScope();
                 var x = ctx.Data.Pixels(chunk);
                 latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
