@@ -131,10 +131,9 @@ public sealed class TrainingData : IDisposable
 
     public string RandomCaption(Random rng, int clip) => Captions[clip][rng.Next(Captions[clip].Count)];
 
-    public int LongestTrainingClip => TrainingClips.Max(FrameCount);
 
-    /// <summary>The training clips with at least <paramref name="frames"/> frames.</summary>
-    public int[] ClipsWithAtLeast(int frames) => [.. TrainingClips.Where(c => FrameCount(c) >= frames)];
+    /// <summary>The training (or held-out) clips with at least <paramref name="frames"/> frames.</summary>
+    public int[] ClipsWithAtLeast(int frames, bool heldOut = false) => [.. (heldOut ? HeldOutClips : TrainingClips).Where(c => FrameCount(c) >= frames)];
 
     /// <summary>A random window of <paramref name="frames"/> consecutive frames of the clip.</summary>
     public long[] RandomWindow(Random rng, int clip, int frames)
