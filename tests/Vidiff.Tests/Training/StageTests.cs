@@ -94,14 +94,10 @@ public sealed class StageTests : IDisposable
         using var fresh = new SpatioTemporalUnet(config.Unet);
         using var inputs = UnetInputs.LoadOrCompute(ctx, config);
         var schedule = config.Schedule.Create();
-        double Probe(SpatioTemporalUnet model)
-        {
-            using var _ = TorchSharp.torch.no_grad();
-            model.eval();
-            return Enumerable.Range(0, 16).Average(k => UnetStage.Loss(model, TorchSharp.torch.ScalarType.Float32,
-                (new TorchSharp.torch.Generator((ulong)k), new Random(k)), data, inputs, schedule, config.Parameterization, settings, 4).item<float>());
-        }
-        double before = Probe(fresh), after = Probe(trained);
+        fresh.eval();
+        trained.eval();
+        double before = UnetStage.FixedBatchLoss(fresh, 16, data, inputs, schedule, config.Parameterization, settings, 4);
+        double after = UnetStage.FixedBatchLoss(trained, 16, data, inputs, schedule, config.Parameterization, settings, 4);
         Assert.True(after < before * 0.8, $"unet loss on the probe batches {before} → {after}");
     }
 

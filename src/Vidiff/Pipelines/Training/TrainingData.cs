@@ -131,7 +131,6 @@ public sealed class TrainingData : IDisposable
 
     public string RandomCaption(Random rng, int clip) => Captions[clip][rng.Next(Captions[clip].Count)];
 
-
     /// <summary>The training (or held-out) clips with at least <paramref name="frames"/> frames.</summary>
     public int[] ClipsWithAtLeast(int frames, bool heldOut = false) => [.. (heldOut ? HeldOutClips : TrainingClips).Where(c => FrameCount(c) >= frames)];
 

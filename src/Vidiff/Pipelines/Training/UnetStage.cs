@@ -40,17 +40,29 @@ public static class UnetStage
         Parameterization parameterization, UnetSettings settings, int batch)
     {
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
-        using var _ = no_grad();
         model.eval();
-        double Mean(long? t) => Enumerable.Range(0, 32).Average(k =>
-        {
-            using var scope = NewDisposeScope();
-            return Loss(model, model.parameters().First().dtype, (new Generator((ulong)k), new Random(k)), data, inputs, schedule, parameterization,
-                settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null }, batch, heldOut: true, timestep: t).item<float>();
-        });
+        double Mean(long? t) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
+            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null }, batch, heldOut: true, timestep: t);
         var figures = FormattableString.Invariant($"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(schedule.T - 1):F4}");
         model.train();
         return figures;
+    }
+
+    /// <summary>
+    /// The mean loss over batches 0 … <paramref name="count"/> − 1, each drawn with generators seeded by its number: the same
+    /// batches on every call, so two sets of weights can be compared on them.
+    /// </summary>
+    public static double FixedBatchLoss(SpatioTemporalUnet model, int count, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
+        Parameterization parameterization, UnetSettings settings, int batch, bool heldOut = false, long? timestep = null)
+    {
+        using var _ = no_grad();
+        var dtype = model.parameters().First().dtype;
+        return Enumerable.Range(0, count).Average(k =>
+        {
+            using var scope = NewDisposeScope();
+            return Loss(model, dtype, (new Generator((ulong)k), new Random(k)), data, inputs, schedule, parameterization, settings, batch,
+                heldOut, timestep).item<float>();
+        });
     }
 
     /// <summary>
