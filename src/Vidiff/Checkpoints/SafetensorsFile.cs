@@ -34,12 +34,13 @@ public sealed class SafetensorsFile : IDisposable
         this.path = path;
         RefusePickle(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights file {path} does not exist", path);
-        long length = new FileInfo(path).Length;
-        if (length < 8) throw Error($"is {length} bytes long, too short for a safetensors header");
-
         handle = File.OpenHandle(path);
         try
         {
+            // The open file's length, not FileInfo's: FileInfo gives a symbolic link's own size (Hugging Face caches
+            // link every weights file into its blobs).
+            long length = RandomAccess.GetLength(handle);
+            if (length < 8) throw Error($"is {length} bytes long, too short for a safetensors header");
             Span<byte> prefix = stackalloc byte[8];
             ReadExactly(0, prefix);
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);

@@ -55,6 +55,17 @@ public class SafetensorsFormatTests
     }
 
     [Fact]
+    public void ReadsThroughASymbolicLink()
+    {
+        // Hugging Face caches link every weights file into its blobs; the link's own size is not the file's.
+        using var dir = new Fixtures.TempDir();
+        File.CreateSymbolicLink(dir["linked.safetensors"], Path.GetFullPath(Fixtures.Path("safetensors", "reference.safetensors")));
+        using var file = new SafetensorsFile(dir["linked.safetensors"]);
+        using var t = file.Read("f32");
+        Assert.Equal(Reference.Single(r => r.Key == "f32").Hex, Hex(t));
+    }
+
+    [Fact]
     public void WriterReproducesPythonFileByteForByte()
     {
         using var dir = new Fixtures.TempDir();
