@@ -35,8 +35,10 @@ public static class DepthMetrics
     /// </summary>
     /// <param name="prediction">Relative prediction [N,H,W] or [N,1,H,W] (inverse depth for <see cref="DepthAlignment.Disparity"/>).</param>
     /// <param name="depth">True depth, same shape; pixels ≤ 0 or non-finite are ignored.</param>
+    /// <param name="region">If given, the error is averaged over these pixels of all images pooled (objects, say: a
+    /// whole-frame mean hides a prediction that misses them), while the alignment still uses every valid pixel.</param>
     public static double AbsRelScaleShiftInvariant(Tensor prediction, Tensor depth, Tensor? mask = null,
-        DepthAlignment space = DepthAlignment.Disparity)
+        DepthAlignment space = DepthAlignment.Disparity, Tensor? region = null)
     {
         if (!prediction.shape.SequenceEqual(depth.shape))
             throw new ArgumentException($"Prediction [{string.Join(",", prediction.shape)}] and depth [{string.Join(",", depth.shape)}] must have the same shape.");
@@ -56,7 +58,9 @@ public static class DepthMetrics
         var aligned = space == DepthAlignment.Disparity
             ? 1 / AlignScaleShift(p, 1 / dSafe, m).clamp(1 / hi, 1 / lo)
             : AlignScaleShift(p, dSafe, m).clamp(lo, hi);
-        var absRel = ((aligned - dSafe).abs() / dSafe * m).sum(1) / m.sum(1);
-        return absRel.mean().item<double>();
+        var error = (aligned - dSafe).abs() / dSafe * m;
+        if (region is null) return (error.sum(1) / m.sum(1)).mean().item<double>();
+        var r = region.flatten(1).to(float64) * m;
+        return r.sum().item<double>() == 0 ? double.NaN : ((error * r).sum() / r.sum()).item<double>();
     }
 }

@@ -18,6 +18,8 @@ public sealed record ClipResult(
     string? ReferenceSeen,
     double InputAbsRel,
     IReadOnlyDictionary<int, double> AbsRel,
+    double InputObjectAbsRel,
+    double ObjectAbsRel,
     double FrameConsistency,
     double FrameConsistencyPerFrame,
     double Flicker,

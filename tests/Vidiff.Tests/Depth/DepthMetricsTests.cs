@@ -51,6 +51,22 @@ public class DepthMetricsTests
     }
 
     [Fact]
+    public void RegionScoresThePixelsAWholeFrameMeanHides()
+    {
+        // A floor that recedes with the row, and a near object on 4 of 144 pixels that the prediction leaves out.
+        using var floor = (2 + arange(12, dtype: float32).view(1, 1, 12, 1) / 2).expand(2, 1, 12, 12).contiguous();
+        using var objects = zeros(2, 1, 12, 12, dtype: @bool);
+        objects[.., .., TensorIndex.Slice(8, 10), TensorIndex.Slice(4, 6)] = true;
+        using var depth = where(objects, full_like(floor, 1.5f), floor);
+        using var prediction = 1 / floor;
+        double whole = DepthMetrics.AbsRelScaleShiftInvariant(prediction, depth);
+        double onObjects = DepthMetrics.AbsRelScaleShiftInvariant(prediction, depth, region: objects);
+        Assert.True(whole < 0.2, $"whole frame {whole}");
+        Assert.True(onObjects > 1, $"objects {onObjects}");
+        Assert.True(DepthMetrics.AbsRelScaleShiftInvariant(1 / depth, depth, region: objects) < 1e-6);
+    }
+
+    [Fact]
     public void AlignmentRecoversScaleAndShift()
     {
         using var target = Depth().squeeze(1);

@@ -27,7 +27,8 @@ public sealed class EvalCommandTests : IDisposable
         string[] expected =
         [
             "structure: depth model on the input, SSI AbsRel", "structure: SSI AbsRel at t_s = 0", "structure: SSI AbsRel at t_s = 3",
-            "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "text: object takes the named colour (share of clips)",
+            "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "structure: depth model on the input, SSI AbsRel on object pixels",
+            "structure: SSI AbsRel on object pixels at t_s = 0", "text: object takes the named colour (share of clips)",
             "text: floor takes the named colour (share of clips)", "image: object takes the reference's colour (share of clips)",
             "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5", "temporal: frame consistency gain, ω_t = 1.5 over 0",
             "temporal: flicker on static background, ω_t = 0", "temporal: flicker on static background, ω_t = 1.5",
