@@ -8,7 +8,7 @@ namespace Vidiff.Pipelines.Training;
 
 /// <summary>
 /// The depth estimator behind the structure s (paper §3): a small DPT trained, as MiDaS is, with the
-/// scale-and-shift-invariant absolute loss (untrimmed, see Run) plus gradient matching, in disparity (1/depth) against the renderer's exact
+/// scale-and-shift-invariant trimmed loss plus gradient matching, in disparity (1/depth) against the renderer's exact
 /// depth. So the edit pipeline estimates depth from pixels, as it must for a real video.
 /// </summary>
 public static class DepthStage
@@ -20,11 +20,7 @@ public static class DepthStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
-        // Untrimmed: MiDaS drops the 20 % largest residuals per image against wrong ground truth, but rendered depth is
-        // exact, and here the largest residuals are the objects (under 20 % of a frame). Trimmed, the estimator
-        // learned the floor and wall and none of the objects (held-out AbsRel 0.051 all the same), so the structure
-        // showed the UNet no object to recolour.
-        var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute, trimFraction: 0);
+        var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute);
         using var run = ctx.Run(Name, () => new DptDepthEstimator(config.Depth));
         double last = StageContext.Loop(run, () => Loss(run, ctx.Data, loss, ctx.Options.BatchSize));
         double absRel = HeldOutAbsRel(run.Ema, ctx.Data);
