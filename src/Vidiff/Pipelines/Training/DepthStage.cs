@@ -8,7 +8,7 @@ namespace Vidiff.Pipelines.Training;
 
 /// <summary>
 /// The depth estimator behind the structure s (paper §3): a small DPT trained, as MiDaS is, with the
-/// scale-and-shift-invariant trimmed loss plus gradient matching, in disparity (1/depth) against the renderer's exact
+/// scale-and-shift-invariant absolute loss (untrimmed, without its gradient-matching term: see Run), in disparity (1/depth) against the renderer's exact
 /// depth. So the edit pipeline estimates depth from pixels, as it must for a real video.
 /// </summary>
 public static class DepthStage
@@ -20,7 +20,11 @@ public static class DepthStage
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
         AutoencoderStage.CheckSize(ctx.Data, config);
-        var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute);
+        // Untrimmed and without gradient matching, unlike MiDaS. Trimming drops the 20 % largest residuals, which in
+        // exact rendered depth are the objects: that estimator saw none (held-out AbsRel 0.051, objects 0.45). Untrimmed
+        // with gradient matching, the L1 penalty on gradients held the estimator at a constant map (AbsRel 0.496).
+        // Plain untrimmed absolute error: held-out AbsRel 0.020, objects visible.
+        var loss = new ScaleShiftInvariantLoss(SsiLossKind.TrimmedAbsolute, gradientWeight: 0, trimFraction: 0);
         using var run = ctx.Run(Name, () => new DptDepthEstimator(config.Depth));
         double last = StageContext.Loop(run, () => Loss(run, ctx.Data, loss, ctx.Options.BatchSize));
         double absRel = HeldOutAbsRel(run.Ema, ctx.Data);
