@@ -61,6 +61,7 @@ public static class DepthMetrics
         var error = (aligned - dSafe).abs() / dSafe * m;
         if (region is null) return (error.sum(1) / m.sum(1)).mean().item<double>();
         var r = region.flatten(1).to(float64) * m;
-        return r.sum().item<double>() == 0 ? double.NaN : ((error * r).sum() / r.sum()).item<double>();
+        double count = r.sum().item<double>();
+        return count == 0 ? double.NaN : (error * r).sum().item<double>() / count;
     }
 }

@@ -50,10 +50,11 @@ public static class EvalRunner
             return output;
         }
 
-        double AbsRel(Tensor frames, Tensor depth, Tensor? region = null)
+        // One depth estimate for both figures: over the whole frame, and over the object pixels alone.
+        (double Frame, double Objects) AbsRel(Tensor frames, Tensor depth, Tensor objects)
         {
             using var estimate = model.Depth.Estimate(frames);
-            return DepthMetrics.AbsRelScaleShiftInvariant(estimate, depth, region: region);
+            return (DepthMetrics.AbsRelScaleShiftInvariant(estimate, depth), DepthMetrics.AbsRelScaleShiftInvariant(estimate, depth, region: objects));
         }
 
         var results = new List<ClipResult>();
@@ -85,8 +86,8 @@ public static class EvalRunner
             foreach (int level in levels)
             {
                 var output = Edit(input, text with { StructureLevel = level }, Task($"t_s = {level}"));
-                absRel[level] = AbsRel(output, depth);
-                if (level == 0) objectAbsRel = AbsRel(output, depth, objects);
+                (absRel[level], double onObjects) = AbsRel(output, depth, objects);
+                if (level == 0) objectAbsRel = onObjects;
                 if (level == defaults.StructureLevel) atDefault = output;
             }
             atDefault ??= Edit(input, text, Task("default"));
@@ -95,12 +96,13 @@ public static class EvalRunner
             var imageEdit = Edit(input, new EditOptions(Image: reference.LoadFrames().narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("reference image"));
             var perFrame = Edit(input, text with { TemporalGuidance = 0 }, Task("ω_t = 0"));
             var unguided = Edit(input, text with { Guidance = 1 }, Task("ω = 1"));
+            var inputAbsRel = AbsRel(input, depth, objects);
 
             results.Add(new ClipResult(info.Name, info.Seed,
                 objectPrompt, objectColour, ColourNaming.Nearest(atDefault, objects),
                 floorPrompt, floorColour, ColourNaming.Nearest(floorEdit, floor),
                 reference.Info.Name, HeldOutSet.ObjectColour(reference.Scene)!, ColourNaming.Nearest(imageEdit, objects),
-                AbsRel(input, depth), absRel, AbsRel(input, depth, objects), objectAbsRel,
+                inputAbsRel.Frame, absRel, inputAbsRel.Objects, objectAbsRel,
                 FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
                 Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks),
                 PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, atDefault),
