@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace Vidiff.Pipelines.Training;
 
 /// <summary>
-/// The depth estimator behind the structure s (paper §3): a small DPT trained, as MiDaS is, with the
-/// scale-and-shift-invariant absolute loss (untrimmed, without its gradient-matching term: see Run), in disparity (1/depth) against the renderer's exact
-/// depth. So the edit pipeline estimates depth from pixels, as it must for a real video.
+/// The depth estimator behind the structure s (paper §3): a small DPT trained with MiDaS's scale-and-shift-invariant
+/// absolute loss (untrimmed, and without its gradient-matching term: see Run), in disparity (1/depth) against the
+/// renderer's exact depth. So the edit pipeline estimates depth from pixels, as it must for a real video.
 /// </summary>
 public static class DepthStage
 {
