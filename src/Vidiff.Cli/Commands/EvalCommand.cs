@@ -18,7 +18,7 @@ static class EvalCommand
     public static Command Create()
     {
         var model = CommandOptions.Model();
-        var clips = new Option<int>("--clips") { Description = "Held-out clips to edit (12 edits each with the full t_s sweep).", DefaultValueFactory = _ => 8 };
+        var clips = new Option<int>("--clips") { Description = "Held-out clips to edit (13 edits each with the full t_s sweep).", DefaultValueFactory = _ => 8 };
         var frames = new Option<int>("--frames") { Description = "Frames of each clip to edit.", DefaultValueFactory = _ => 16 };
         var seed = new Option<int>("--seed") { Description = "Data set seed of the held-out scenes (not the training data's).", DefaultValueFactory = _ => 2 };
         var trainSeed = new Option<int>("--train-seed") { Description = "Seed the training data was rendered with (`vidiff synth --seed`); its scenes are excluded.", DefaultValueFactory = _ => 1 };

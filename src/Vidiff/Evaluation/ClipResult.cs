@@ -2,7 +2,9 @@ namespace Vidiff.Evaluation;
 
 /// <summary>
 /// What one held-out clip gave: the prompts and reference asked, the colours read back (null: grey or empty region),
-/// and the per-clip figures behind the report's means.
+/// and the per-clip figures behind the report's means. <paramref name="InputObjectSeen"/>, <paramref name="RoundTripSeen"/>
+/// and <paramref name="OwnFrameSeen"/> name the objects' colour in the input, after the autoencoder's round trip, and in an
+/// edit whose reference is the clip's own first frame: where along the way an object's colour is lost.
 /// </summary>
 public sealed record ClipResult(
     string Clip,
@@ -16,6 +18,9 @@ public sealed record ClipResult(
     string Reference,
     string ReferenceColour,
     string? ReferenceSeen,
+    string? InputObjectSeen,
+    string? RoundTripSeen,
+    string? OwnFrameSeen,
     double InputAbsRel,
     IReadOnlyDictionary<int, double> AbsRel,
     double InputObjectAbsRel,

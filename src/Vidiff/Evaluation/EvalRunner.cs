@@ -26,7 +26,7 @@ public static class EvalRunner
         if (steps < 1) throw new ArgumentException($"--steps {steps} must be at least 1.");
 
         bool defaultInSweep = levels.Contains(defaults.StructureLevel);
-        int total = clipCount * (levels.Length + (defaultInSweep ? 4 : 5)) + 1, done = 0;
+        int total = clipCount * (levels.Length + (defaultInSweep ? 5 : 6)) + 1, done = 0;
         var pipeline = new EditPipeline(model);
         var clock = Stopwatch.StartNew();
 
@@ -97,11 +97,15 @@ public static class EvalRunner
             var perFrame = Edit(input, text with { TemporalGuidance = 0 }, Task("ω_t = 0"));
             var unguided = Edit(input, text with { Guidance = 1 }, Task("ω = 1"));
             var inputAbsRel = AbsRel(input, depth, objects);
+            var ownFrame = Edit(input, new EditOptions(Image: input.narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("own frame"));
+            Tensor roundTrip;
+            using (no_grad()) roundTrip = model.Autoencoder.Decode(model.Autoencoder.Encode(input).mean).clamp(-1, 1);
 
             results.Add(new ClipResult(info.Name, info.Seed,
                 objectPrompt, objectColour, ColourNaming.Nearest(atDefault, objects),
                 floorPrompt, floorColour, ColourNaming.Nearest(floorEdit, floor),
                 reference.Info.Name, HeldOutSet.ObjectColour(reference.Scene)!, ColourNaming.Nearest(imageEdit, objects),
+                ColourNaming.Nearest(input, objects), ColourNaming.Nearest(roundTrip, objects), ColourNaming.Nearest(ownFrame, objects),
                 inputAbsRel.Frame, absRel, inputAbsRel.Objects, objectAbsRel,
                 FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
                 Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks),
@@ -155,6 +159,12 @@ public static class EvalRunner
         figures.Add(new("text: object takes the named colour (share of clips)", objectHits, $"≥ {EvalOptions.MinTextHits}", objectHits >= EvalOptions.MinTextHits));
         figures.Add(new("text: floor takes the named colour (share of clips)", floorHits, $"≥ {EvalOptions.MinTextHits}", floorHits >= EvalOptions.MinTextHits));
         figures.Add(new("image: object takes the reference's colour (share of clips)", imageHits, $"≥ {EvalOptions.MinImageHits}", imageHits >= EvalOptions.MinImageHits));
+        // Where an object's colour is lost: the autoencoder's round trip bounds every content figure, and an edit with
+        // the clip's own first frame as reference asks the UNet only to redraw what it sees.
+        var named = r.Where(c => c.InputObjectSeen is not null).ToArray();
+        double Kept(Func<ClipResult, string?> seen) => named.Length == 0 ? double.NaN : named.Count(c => seen(c) == c.InputObjectSeen) / (double)named.Length;
+        figures.Add(new("content: object keeps its colour through the autoencoder (share of clips)", Kept(c => c.RoundTripSeen), "", null));
+        figures.Add(new("content: object keeps its colour, own first frame as reference (share of clips)", Kept(c => c.OwnFrameSeen), "", null));
 
         double fc = Mean(r.Select(c => c.FrameConsistency)), fc0 = Mean(r.Select(c => c.FrameConsistencyPerFrame));
         double fl = Mean(r.Select(c => c.Flicker)), fl0 = Mean(r.Select(c => c.FlickerPerFrame));

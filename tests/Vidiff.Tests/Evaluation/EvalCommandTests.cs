@@ -30,6 +30,8 @@ public sealed class EvalCommandTests : IDisposable
             "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "structure: depth model on the input, SSI AbsRel on object pixels",
             "structure: SSI AbsRel on object pixels at t_s = 0", "text: object takes the named colour (share of clips)",
             "text: floor takes the named colour (share of clips)", "image: object takes the reference's colour (share of clips)",
+            "content: object keeps its colour through the autoencoder (share of clips)",
+            "content: object keeps its colour, own first frame as reference (share of clips)",
             "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5", "temporal: frame consistency gain, ω_t = 1.5 over 0",
             "temporal: flicker on static background, ω_t = 0", "temporal: flicker on static background, ω_t = 1.5",
             "temporal: flicker reduction, ω_t = 1.5 over 0",
@@ -40,6 +42,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.All(figures.Values.Where(f => !f.GetProperty("name").GetString()!.Contains("flicker")), f => Assert.Equal(JsonValueKind.Number, f.GetProperty("value").ValueKind));
         Assert.True(figures["structure: SSI AbsRel at t_s = 0"].GetProperty("pass").ValueKind is JsonValueKind.True or JsonValueKind.False);
         Assert.Equal(JsonValueKind.Null, figures["speed: edit wall time (s), 16 frames of 16×16, 1 steps"].GetProperty("pass").ValueKind); // judged at 20 steps only
+        Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
         Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
 
