@@ -6,6 +6,7 @@ using Spectre.Console;
 using Vidiff.Checkpoints;
 using Vidiff.Evaluation;
 using Vidiff.Runtime;
+using Vidiff.Synthetic;
 
 namespace Vidiff.Cli.Commands;
 
@@ -24,7 +25,7 @@ static class EvalCommand
         var trainSeed = new Option<int>("--train-seed") { Description = "Seed the training data was rendered with (`vidiff synth --seed`); its scenes are excluded.", DefaultValueFactory = _ => 1 };
         var steps = CommandOptions.Number<int>("--steps", "Sampling steps of the edits (default: the model's; the speed bar is judged at 20).");
         var ts = new Option<string?>("--ts") { Description = "Structure levels to sweep, e.g. 0,2,4,7 (default every level 0..T_s; must include 0)." };
-        var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-seedS-NNpx-Ff)." };
+        var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-wV-seedS-NNpx-Ff, V the world version)." };
         var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out and --markdown files." };
@@ -55,7 +56,7 @@ static class EvalCommand
         if (config.Width != config.Height)
             throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
         int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
-        var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-seed{r.Seed}-{config.Width}px-{rendered}f"));
+        var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-w{DatasetInfo.CurrentVersion}-seed{r.Seed}-{config.Width}px-{rendered}f"));
         var options = new EvalOptions(r.Frames, r.Steps, r.Levels);
         options.LevelsFor(config); // refused before any rendering
 

@@ -23,7 +23,7 @@ public static class SceneSampler
         for (int attempt = 0; objects.Count < count && attempt < 100; attempt++)
         {
             var shape = Pick(rng, Enum.GetValues<Shape>());
-            double size = Uniform(rng, 0.35, 0.6), x = Uniform(rng, -Spread, Spread), z = Uniform(rng, -Spread, Spread);
+            double size = Uniform(rng, 0.5, 0.85), x = Uniform(rng, -Spread, Spread), z = Uniform(rng, -Spread, Spread);
             double reach = ShapeGeometry.Bound(shape) * size;
             if (objects.Any(o => Math.Sqrt((o.X - x) * (o.X - x) + (o.Z - z) * (o.Z - z)) < reach + ShapeGeometry.Bound(o.Shape) * o.Size)) continue;
             // Objects stand out from the floor they rest on.
@@ -36,7 +36,7 @@ public static class SceneSampler
         double fov = Uniform(rng, 40, 55);
         // A sky the captions name must be seen: keep the horizon in the upper half of the frame.
         double elevation = background.Kind == BackgroundKind.Sky ? Uniform(rng, 2, fov / 4) : Uniform(rng, 12, 35);
-        var camera = new Camera(Uniform(rng, -20, 20), elevation, Uniform(rng, 5.5, 7.5), Uniform(rng, 0.4, 0.7), fov);
+        var camera = new Camera(Uniform(rng, -20, 20), elevation, Uniform(rng, 4.5, 6), Uniform(rng, 0.4, 0.7), fov);
         var cameraMotion = !moving ? CameraMotion.None : rng.Next(4) switch
         {
             0 => CameraMotion.None,

@@ -36,6 +36,8 @@ public static class SyntheticWriter
         if (File.Exists(indexPath))
         {
             var old = SyntheticJson.Read<DatasetInfo>(indexPath);
+            if (old.Version != DatasetInfo.CurrentVersion)
+                throw new InvalidOperationException($"{indexPath} holds version {old.Version} of the procedural world, whose scenes differ from this build's version {DatasetInfo.CurrentVersion}; write to another folder");
             var made = (old.Seed, old.Size, old.AntiAliasing, old.MinFrames, old.MaxFrames);
             var asked = (settings.Seed, settings.Size, settings.AntiAliasing, settings.MinFrames, settings.MaxFrames);
             if (made != asked)

@@ -74,6 +74,12 @@ public sealed class DatasetTests : IDisposable
 
         var e = Assert.Throws<InvalidOperationException>(() => SyntheticWriter.Write(data, Tiny with { Seed = 4 }));
         Assert.Contains("dataset.json", e.Message);
+
+        // Another world's data set is not resumed: the same seed would add scenes of this world to it.
+        var index = Path.Combine(data, "dataset.json");
+        File.WriteAllText(index, File.ReadAllText(index).Replace($"\"version\": {DatasetInfo.CurrentVersion}", "\"version\": 1"));
+        e = Assert.Throws<InvalidOperationException>(() => SyntheticWriter.Write(data, Tiny with { Clips = 3, Images = 0 }));
+        Assert.Contains("version 1", e.Message);
     }
 
     [Fact]
