@@ -22,7 +22,7 @@ static class TrainCommand
         "autoencoder" => (3000, 16, 4e-4),
         "depth" => (3000, 16, 3e-4),
         "clip" => (4000, 64, 5e-4),
-        "prior" => (2000, 64, 3e-4),
+        "prior" => (1000, 64, 3e-4),
         _ => (15000, 16, 2e-4),
     };
 
