@@ -99,7 +99,11 @@ public static class EvalRunner
             var inputAbsRel = AbsRel(input, depth, objects);
             var ownFrame = Edit(input, new EditOptions(Image: input.narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("own frame"));
             Tensor roundTrip;
-            using (no_grad()) roundTrip = model.Autoencoder.Decode(model.Autoencoder.Encode(input).mean).clamp(-1, 1);
+            using (no_grad())
+            {
+                var video = input.transpose(0, 1).unsqueeze(0);
+                roundTrip = model.Autoencoder.DecodeVideo(model.Autoencoder.EncodeVideo(video)).squeeze(0).transpose(0, 1).clamp(-1, 1);
+            }
 
             results.Add(new ClipResult(info.Name, info.Seed,
                 objectPrompt, objectColour, ColourNaming.Nearest(atDefault, objects),
