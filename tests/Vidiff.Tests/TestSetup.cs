@@ -1,5 +1,10 @@
 using System.Runtime.CompilerServices;
 
+// One test at a time: TorchSharp's default device (switched to "meta" while EmptyNetwork builds a network) and its
+// random generator (which fixed-seed tests reset) are process-wide, so a test on another thread would see the other's
+// state. TorchSharp's operators already use both cores.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Vidiff.Tests;
 
 static class TestSetup

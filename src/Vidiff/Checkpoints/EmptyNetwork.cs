@@ -12,7 +12,7 @@ namespace Vidiff.Checkpoints;
 /// overwrite. The caller must write every tensor (a strict load does). A network that keeps constants made at
 /// construction outside its state (e.g. a normalisation's mean in a plain field) is built normally instead.
 /// TorchSharp's default device is process-wide: construction holds a lock, but a module built on another thread at that
-/// moment would land on the meta device, so in-process tests that load networks run alone (see the test collection).
+/// moment would land on the meta device, so the test assembly runs its tests one at a time.
 /// </summary>
 public static class EmptyNetwork
 {

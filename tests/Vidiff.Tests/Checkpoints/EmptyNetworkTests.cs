@@ -4,7 +4,6 @@ using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Checkpoints;
 
-[Collection(EmptyNetworkCollection.Name)]
 public class EmptyNetworkTests
 {
     /// <summary>Every network of a model, built empty in bf16 and loaded, holds the saved values converted, on the CPU.</summary>

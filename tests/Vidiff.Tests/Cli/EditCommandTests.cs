@@ -7,7 +7,6 @@ using Vidiff.Tests.Pipelines;
 
 namespace Vidiff.Tests.Cli;
 
-[Collection(EmptyNetworkCollection.Name)]
 public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
 {
     readonly string dir = Directory.CreateTempSubdirectory("vidiff-edit-").FullName;

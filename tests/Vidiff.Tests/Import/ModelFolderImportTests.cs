@@ -13,7 +13,6 @@ using static TorchSharp.torch;
 namespace Vidiff.Tests.Import;
 
 /// <summary>vidiff import builds a model folder: weights files plus vidiff.json, completed run by run, until ModelFolder opens it.</summary>
-[Collection(EmptyNetworkCollection.Name)]
 public sealed class ModelFolderImportTests : IDisposable
 {
     readonly string dir = Path.Combine(Path.GetTempPath(), $"vidiff-folder-import-{Environment.ProcessId}-{Guid.NewGuid():N}");

@@ -11,7 +11,6 @@ namespace Vidiff.Tests.Import;
 /// Tiny Stable Diffusion checkpoints in the original LDM layout and the diffusers layout (tools/fixtures/make_import_fixtures.py)
 /// reproduce diffusers' outputs after import; the imported video UNet equals the image UNet on every frame (paper §3.2).
 /// </summary>
-[Collection(EmptyNetworkCollection.Name)]
 public class StableDiffusionImportTests
 {
     // Not stored in the weights: the fixtures' head counts and norm groups.

@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Pipelines;
 
-[Collection(EmptyNetworkCollection.Name)]
 public sealed class EditModelFolderTests : IDisposable
 {
     readonly string root = Directory.CreateTempSubdirectory("vidiff-model-").FullName;
