@@ -44,6 +44,12 @@ public sealed class StageTests : IDisposable
         Assert.Equal([4, 5, 6], steps);
         Assert.Equal(6, result.Step);
         Assert.Equal(7, File.ReadAllLines(Path.Combine(ctx.RunDir(AutoencoderStage.Name), "loss.csv")).Length);
+
+        steps.Clear();
+        var again = AutoencoderStage.Run(ctx);
+        Assert.Empty(steps);
+        Assert.True(again.Finished);
+        Assert.Contains("step 6/6, no step left to take", again.ToString());
     }
 
     [Fact]
