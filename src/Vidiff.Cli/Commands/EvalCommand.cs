@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Spectre.Console;
 using Vidiff.Checkpoints;
 using Vidiff.Evaluation;
+using Vidiff.Media;
 using Vidiff.Runtime;
 using Vidiff.Synthetic;
 
@@ -28,20 +29,21 @@ static class EvalCommand
         var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-wV-seedS-NNpx-Ff, V the world version)." };
         var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out and --markdown files." };
+        var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | floor colour edit | reference | reference edit | own-frame edit." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out, --markdown and --sheet files." };
         var bf16 = CommandOptions.Bf16();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
         {
-            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, overwrite, bf16,
+            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, bf16,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(frames),
             parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
-            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(overwrite), parse.GetValue(bf16)))));
+            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), parse.GetValue(bf16)))));
         return command;
     }
 
     sealed record Request(string? Model, int Clips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
-        string? Output, string? Markdown, bool Overwrite, bool Bf16);
+        string? Output, string? Markdown, string? Sheet, bool Overwrite, bool Bf16);
 
     static int Run(Request r)
     {
@@ -49,6 +51,7 @@ static class EvalCommand
         if (r.Frames < 2) throw new ArgumentException($"--frames must be at least 2, got {r.Frames}.");
         var outputPath = r.Output is null ? null : CommandOptions.CheckOutput(r.Output, r.Overwrite);
         var markdownPath = r.Markdown is null ? null : CommandOptions.CheckOutput(r.Markdown, r.Overwrite);
+        var sheetPath = r.Sheet is null ? null : CommandOptions.CheckOutput(r.Sheet, r.Overwrite);
         int threads = Threads.Configure();
         var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
         using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
@@ -69,6 +72,7 @@ static class EvalCommand
         Console.CancelKeyPress += onCancel;
         HeldOutSet? set = null;
         EvalReport? report = null;
+        var sheetRows = new List<TorchSharp.torch.Tensor>();
         try
         {
             AnsiConsole.Progress()
@@ -88,7 +92,7 @@ static class EvalCommand
                         edits.MaxValue = p.Total;
                         edits.Value = p.Done;
                         edits.Description = CommandErrors.Escape(p.Task);
-                    }), cancel.Token);
+                    }), sheetPath is null ? null : row => sheetRows.Add(row.clone().DetachFromDisposeScope()), cancel.Token);
                     edits.Description = "edits";
                     edits.Value = edits.MaxValue;
                 });
@@ -129,6 +133,13 @@ static class EvalCommand
         {
             AtomicFile.Write(markdownPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
             AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(markdownPath)}[/]");
+        }
+        if (sheetPath is not null)
+        {
+            using var picture = TorchSharp.torch.cat(sheetRows, 1);
+            ImageFile.WriteRgb(sheetPath, picture);
+            foreach (var row in sheetRows) row.Dispose();
+            AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(sheetPath)}[/]");
         }
         return 0;
     }

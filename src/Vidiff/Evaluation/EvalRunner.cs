@@ -12,10 +12,13 @@ namespace Vidiff.Evaluation;
 /// and the wall time of one edit. Each clip is edited at every t_s of the sweep with a prompt naming a new object
 /// colour (the edit at the model's t_s is the default edit the other figures compare against), then with a floor
 /// prompt, with a reference image, at ω_t = 0 and at ω = 1; every edit of a clip starts from the same noise.
+/// <paramref name="sheetRow"/>, when given, receives one picture per clip (its middle frame, [3, H, 6W]): input | object
+/// colour edit | floor colour edit | reference | reference edit | own-frame edit.
 /// </summary>
 public static class EvalRunner
 {
-    public static EvalReport Run(ModelFolder model, HeldOutSet set, EvalOptions options, IProgress<EvalProgress>? progress = null, CancellationToken cancel = default)
+    public static EvalReport Run(ModelFolder model, HeldOutSet set, EvalOptions options, IProgress<EvalProgress>? progress = null,
+        Action<Tensor>? sheetRow = null, CancellationToken cancel = default)
     {
         var config = model.Config;
         var defaults = config.Defaults;
@@ -93,7 +96,8 @@ public static class EvalRunner
             atDefault ??= Edit(input, text, Task("default"));
             var floorEdit = Edit(input, new EditOptions(Prompt: floorPrompt, Steps: steps, Seed: info.Seed), Task("floor colour"));
             var reference = set.References[i];
-            var imageEdit = Edit(input, new EditOptions(Image: reference.LoadFrames().narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("reference image"));
+            var referenceFrame = reference.LoadFrames().narrow(0, 0, 1);
+            var imageEdit = Edit(input, new EditOptions(Image: referenceFrame, Steps: steps, Seed: info.Seed), Task("reference image"));
             var perFrame = Edit(input, text with { TemporalGuidance = 0 }, Task("ω_t = 0"));
             var unguided = Edit(input, text with { Guidance = 1 }, Task("ω = 1"));
             var inputAbsRel = AbsRel(input, depth, objects);
@@ -103,6 +107,12 @@ public static class EvalRunner
             {
                 var video = input.transpose(0, 1).unsqueeze(0);
                 roundTrip = model.Autoencoder.DecodeVideo(model.Autoencoder.EncodeVideo(video)).squeeze(0).transpose(0, 1).clamp(-1, 1);
+            }
+
+            if (sheetRow is not null)
+            {
+                int middle = frames / 2;
+                sheetRow(cat(new[] { input[middle], atDefault[middle], floorEdit[middle], referenceFrame[0], imageEdit[middle], ownFrame[middle] }, 2));
             }
 
             results.Add(new ClipResult(info.Name, info.Seed,

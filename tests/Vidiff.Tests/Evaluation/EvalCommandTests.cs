@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Vidiff.Media;
 using Vidiff.Tests.Cli;
 
 namespace Vidiff.Tests.Evaluation;
@@ -12,12 +13,13 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public void EvalOnATinyRandomModelWritesEveryFigure()
     {
-        string model = Path.Combine(dir, "model"), report = Path.Combine(dir, "report.json"), markdown = Path.Combine(dir, "card.md");
+        string model = Path.Combine(dir, "model"), report = Path.Combine(dir, "report.json"), markdown = Path.Combine(dir, "card.md"),
+            sheet = Path.Combine(dir, "sheet.png");
         var made = CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model);
         Assert.True(made.Code == 0, made.Stdout + made.Stderr);
 
         var (code, stdout, stderr) = CliFixture.Vidiff("eval", "--model", model, "--clips", "2", "--frames", "8", "--steps", "1", "--ts", "0,3",
-            "--data", Path.Combine(dir, "heldout"), "--out", report, "--markdown", markdown);
+            "--data", Path.Combine(dir, "heldout"), "--out", report, "--markdown", markdown, "--sheet", sheet);
         Assert.True(code == 0, stdout + stderr);
         Assert.Matches("PASS|MISS", stdout);
 
@@ -45,6 +47,13 @@ public sealed class EvalCommandTests : IDisposable
         Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
         Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
+
+        // One row per clip of six 16×16 tiles; the first tile is the input's middle frame (frame 4 of 8).
+        Assert.Equal((6 * 16, 2 * 16), ImageFile.Size(sheet));
+        using var picture = ImageFile.ReadRgb(sheet);
+        var clip0 = r.GetProperty("clips")[0].GetProperty("clip").GetString()!;
+        using var input = ImageFile.ReadRgb(Path.Combine(dir, "heldout", "clips", clip0, "frames", "00004.png"));
+        Assert.True((picture[.., ..16, ..16] - input).abs().max().item<float>() < 0.02f, "the sheet's first tile is the input's middle frame");
 
         var card = File.ReadAllText(markdown);
         Assert.Contains("| figure | value | bar | result |", card);
