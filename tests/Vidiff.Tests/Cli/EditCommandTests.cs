@@ -1,4 +1,3 @@
-using Vidiff.Tests.Checkpoints;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;

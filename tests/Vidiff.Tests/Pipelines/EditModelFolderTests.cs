@@ -1,4 +1,3 @@
-using Vidiff.Tests.Checkpoints;
 using Vidiff.Checkpoints;
 using Vidiff.Pipelines;
 using static TorchSharp.torch;
