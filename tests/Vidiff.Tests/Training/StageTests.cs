@@ -105,6 +105,17 @@ public sealed class StageTests : IDisposable
         double before = UnetStage.FixedBatchLoss(fresh, 16, data, inputs, schedule, config.Parameterization, settings, 4);
         double after = UnetStage.FixedBatchLoss(trained, 16, data, inputs, schedule, config.Parameterization, settings, 4);
         Assert.True(after < before * 0.8, $"unet loss on the probe batches {before} → {after}");
+
+        // Rerunning a finished stage exports the same weights again; the UNet's input cache must survive that, and
+        // only that: new weights in a frozen network make it recompute.
+        var cache = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
+        var cached = File.GetLastWriteTimeUtc(cache);
+        AutoencoderStage.Run(ctx with { Options = ctx.Options with { Steps = 5 } });
+        UnetInputs.LoadOrCompute(ctx, config).Dispose();
+        Assert.Equal(cached, File.GetLastWriteTimeUtc(cache));
+        AutoencoderStage.Run(ctx with { Options = ctx.Options with { Steps = 6 } });
+        UnetInputs.LoadOrCompute(ctx, config).Dispose();
+        Assert.NotEqual(cached, File.GetLastWriteTimeUtc(cache));
     }
 
     [Fact]

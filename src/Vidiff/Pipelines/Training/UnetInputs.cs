@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Vidiff.Autoencoder;
 using Vidiff.Checkpoints;
 using Vidiff.Clip;
@@ -28,10 +29,11 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
     {
         var path = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
         long frames = ctx.Data.Frames.shape[0];
-        // Valid while the data set's size and the three frozen networks' files are unchanged.
+        // Valid while the data set's size and the three frozen networks' weights are unchanged. Keyed on the files'
+        // contents, not their times: rerunning a finished stage exports the same weights again, and must not cost a recache.
         var source = string.Join("|", new[] { ModelFolder.AutoencoderFile, ModelFolder.DepthFile, ModelFolder.ClipFile }
-            .Select(f => File.GetLastWriteTimeUtc(Path.Combine(ctx.ModelDir, f)).Ticks).Prepend(frames)
-            .Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            .Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(ctx.ModelDir, f)))))
+            .Prepend(frames.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (File.Exists(path))
         {
             using var file = new SafetensorsFile(path);
