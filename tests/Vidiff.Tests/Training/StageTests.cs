@@ -91,7 +91,7 @@ public sealed class StageTests : IDisposable
         var settings = new UnetSettings(ImageShare: 0.5, MinFrames: 2, MaxFrames: 4);
         var unet = UnetStage.Run(ctx with { Options = ctx.Options with { Steps = 30 } }, settings);
         Assert.True(double.IsFinite(unet.Loss));
-        Assert.Matches(@"held-out loss \d+\.\d+, z_0 MSE from pure noise \d+\.\d+", unet.Figures);
+        Assert.Matches(@"held-out loss \d+\.\d+, z_0 MSE from pure noise \d+\.\d+; on single frames \d+\.\d+, with another frame's structure \d+\.\d+", unet.Figures);
         // The logged per-step losses are too noisy to compare (a handful of timesteps per step); the same 16 batches
         // under a fresh initialisation and under the exported weights are not.
         config = ctx.ReadConfig();
@@ -105,6 +105,10 @@ public sealed class StageTests : IDisposable
         double before = UnetStage.FixedBatchLoss(fresh, 16, data, inputs, schedule, config.Parameterization, settings, 4);
         double after = UnetStage.FixedBatchLoss(trained, 16, data, inputs, schedule, config.Parameterization, settings, 4);
         Assert.True(after < before * 0.8, $"unet loss on the probe batches {before} → {after}");
+        var frames = settings with { ImageShare = 1 };
+        double own = UnetStage.FixedBatchLoss(trained, 4, data, inputs, schedule, config.Parameterization, frames, 4, timestep: schedule.T - 1);
+        double swapped = UnetStage.FixedBatchLoss(trained, 4, data, inputs, schedule, config.Parameterization, frames, 4, timestep: schedule.T - 1, otherStructure: true);
+        Assert.NotEqual(own, swapped);
 
         // Rerunning a finished stage exports the same weights again; the UNet's input cache must survive that, and
         // only that: new weights in a frozen network make it recompute.

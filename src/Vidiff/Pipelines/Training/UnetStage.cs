@@ -34,16 +34,21 @@ public static class UnetStage
     /// <summary>
     /// The EMA weights on the same 32 held-out batches at every stop: the loss at random timesteps, and the z_0 error from
     /// pure noise (t = T − 1, where sampling starts; there the v error is the z_0 error), the prediction the whole sample
-    /// is built on. Predicting 0 would score the latents' mean square, about 1.
+    /// is built on. Predicting 0 would score the latents' mean square, about 1. Then what structure is worth there: the
+    /// same error on single frames, with each frame's own structure and with another frame's. At pure noise structure is
+    /// the only source of the layout (§3), so a model that reads it scores far better with its own.
     /// </summary>
     public static string HeldOutFigures(SpatioTemporalUnet model, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
         Parameterization parameterization, UnetSettings settings, int batch)
     {
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
         model.eval();
-        double Mean(long? t) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
-            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null }, batch, heldOut: true, timestep: t);
-        var figures = FormattableString.Invariant($"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(schedule.T - 1):F4}");
+        double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
+            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare }, batch,
+            heldOut: true, timestep: t, otherStructure: otherStructure);
+        long last = schedule.T - 1;
+        var figures = FormattableString.Invariant(
+            $"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(last):F4}; on single frames {Mean(last, images: true):F4}, with another frame's structure {Mean(last, images: true, otherStructure: true):F4}");
         model.train();
         return figures;
     }
@@ -53,7 +58,7 @@ public static class UnetStage
     /// batches on every call, so two sets of weights can be compared on them.
     /// </summary>
     public static double FixedBatchLoss(SpatioTemporalUnet model, int count, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
-        Parameterization parameterization, UnetSettings settings, int batch, bool heldOut = false, long? timestep = null)
+        Parameterization parameterization, UnetSettings settings, int batch, bool heldOut = false, long? timestep = null, bool otherStructure = false)
     {
         using var _ = no_grad();
         var dtype = model.parameters().First().dtype;
@@ -61,7 +66,7 @@ public static class UnetStage
         {
             using var scope = NewDisposeScope();
             return Loss(model, dtype, (new Generator((ulong)k), new Random(k)), data, inputs, schedule, parameterization, settings, batch,
-                heldOut, timestep).item<float>();
+                heldOut, timestep, otherStructure).item<float>();
         });
     }
 
@@ -69,11 +74,12 @@ public static class UnetStage
     /// One batch: with probability ImageShare, <paramref name="batch"/> single frames of distinct clips; otherwise
     /// ⌊batch / F⌋ (at least one) windows of F consecutive frames, F drawn per step, so each step sees about
     /// <paramref name="batch"/> frames. Everything random comes from <paramref name="random"/>, so a batch can be drawn
-    /// again to compare two sets of weights on it.
+    /// again to compare two sets of weights on it. <paramref name="otherStructure"/> gives each sample the structure of the
+    /// next one in the batch (a batch of one keeps its own).
     /// </summary>
     public static Tensor Loss(SpatioTemporalUnet model, ScalarType dtype, (Generator Torch, Random Data) random, TrainingData data,
         UnetInputs inputs, NoiseSchedule schedule, Parameterization parameterization, UnetSettings settings, int batch,
-        bool heldOut = false, long? timestep = null)
+        bool heldOut = false, long? timestep = null, bool otherStructure = false)
     {
         var (g, rng) = random;
         int longest = (heldOut ? data.HeldOutClips : data.TrainingClips).Max(data.FrameCount);
@@ -90,6 +96,7 @@ public static class UnetStage
         var z0 = stack(windows.Select(f => inputs.Latents.index_select(0, tensor(f)).to(ScalarType.Float32).transpose(0, 1)));
         var structure = cat(windows.Select(f =>
             StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next(StructureEncoder.MaxLevel + 1), h, w)).ToList(), 0);
+        if (otherStructure) structure = structure.roll(1, 0);
         var content = inputs.ImageEmbeds.index_select(0, tensor(data.RandomFrameOf(rng, clips))).unsqueeze(1);
         var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);
         content = content * keep;
