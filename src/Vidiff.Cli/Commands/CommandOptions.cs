@@ -64,8 +64,15 @@ static class CommandOptions
         if ((File.Exists(full) || Directory.Exists(full)) && !overwrite)
             throw new IOException($"Output {output} already exists; pass --overwrite to replace it.");
         var directory = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Output folder {directory} does not exist.");
+        // A missing folder is made, as `-o out/edit.mp4` on a fresh checkout expects; here, before any work is done.
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"Output folder {directory} does not exist and cannot be made.", e);
+        }
         var probe = Path.Combine(directory, $".vidiff-write-test-{Environment.ProcessId}");
         try
         {

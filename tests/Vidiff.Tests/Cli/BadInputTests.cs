@@ -105,8 +105,8 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("/proc is not writable", Refused(Edit(fixture.Clip, "-p", "x", "-o", "/proc/vidiff-out.mp4")));
 
     [Fact]
-    public void OutputFolderMissing() =>
-        Assert.Contains("does not exist", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("no/such/folder/out.mp4"))));
+    public void OutputFolderThatCannotBeMade() =>
+        Assert.Contains("/proc/no/such does not exist and cannot be made", Refused(Edit(fixture.Clip, "-p", "x", "-o", "/proc/no/such/out.mp4")));
 
     [Fact]
     public void OutputExistsWithoutOverwrite() =>

@@ -37,6 +37,15 @@ public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixt
     }
 
     [Fact]
+    public void MissingOutputFolderIsMade()
+    {
+        var output = Path.Combine(dir, "new", "folder", "out.mp4");
+        var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a red cube", "-o", output, "--max-frames", "2");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(2, CliFixture.Probe(output).Frames);
+    }
+
+    [Fact]
     public void Bf16RunsEveryNetworkInBfloat16AndSaysSo()
     {
         var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a red cube", "-o", Out("bf16.mp4"), "--max-frames", "6", "--bf16");
