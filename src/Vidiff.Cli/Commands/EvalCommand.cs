@@ -171,6 +171,7 @@ static class EvalCommand
             "--seed", $"{r.Seed}", "--train-seed", $"{r.TrainSeed}", "--data", dataPath };
         if (r.Steps is int steps) args.AddRange(["--steps", $"{steps}"]);
         if (r.Levels is not null) args.AddRange(["--ts", string.Join(',', r.Levels)]);
+        if (r.Bf16) args.Add("--bf16");
         return string.Join(' ', args);
     }
 

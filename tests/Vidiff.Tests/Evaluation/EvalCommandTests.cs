@@ -47,6 +47,8 @@ public sealed class EvalCommandTests : IDisposable
         Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
         Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
+        Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3",
+            json.RootElement.GetProperty("command").GetString());
 
         // One row per clip of six 16×16 tiles; the first tile is the input's middle frame (frame 4 of 8).
         Assert.Equal((6 * 16, 2 * 16), ImageFile.Size(sheet));
