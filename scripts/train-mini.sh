@@ -20,4 +20,4 @@ vidiff train --stage autoencoder --data "$DATA" --model "$MODEL" --steps 3000 --
 vidiff train --stage depth --data "$DATA" --model "$MODEL" --steps 3000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage clip --data "$DATA" --model "$MODEL" --steps 4000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage prior --data "$DATA" --model "$MODEL" --steps 1000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
-vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 15000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"
+vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 23000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"

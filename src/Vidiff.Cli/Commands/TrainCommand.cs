@@ -23,7 +23,7 @@ static class TrainCommand
         "depth" => (3000, 16, 3e-4),
         "clip" => (4000, 64, 5e-4),
         "prior" => (1000, 64, 3e-4),
-        _ => (15000, 16, 2e-4),
+        _ => (23000, 16, 2e-4),
     };
 
     public static Command Create()

@@ -101,8 +101,8 @@ public sealed record ModelConfig(
 
     /// <summary>
     /// The bundled model's shapes (design.md): 64×64 frames, 16×16 latents, windows of 16 frames; 20 DDIM steps (paper §1).
-    /// ω = 3, not Stable Diffusion's 7.5, which saturates the mini model's outputs into flat colour fields
-    /// (docs/model-card-mini.md).
+    /// ω = 2, not Stable Diffusion's 7.5, which saturates the mini model's outputs into flat colour fields; chosen on
+    /// validation clips (docs/model-card-mini.md).
     /// </summary>
     public static ModelConfig Mini(int vocabSize, int eosTokenId) => new(
         "mini", 64, 64, 16, 4,
@@ -115,7 +115,7 @@ public sealed record ModelConfig(
         new NoiseProcess(ScheduleKind.Cosine),
         Parameterization.V,
         StructureEncoder.MaxLevel,
-        new EditDefaults(SamplerKind.Ddim, 20, Guidance: 3));
+        new EditDefaults(SamplerKind.Ddim, 20, Guidance: 2));
 
     /// <summary>
     /// Full size: Stable Diffusion 1.5's autoencoder and UNet (+ depth channel), CLIP ViT-L/14, the Karlo prior and
