@@ -30,6 +30,14 @@ public sealed class BundledModelTests : IDisposable
         Assert.Equal(ModelFolder.ReadConfig(Path.Combine(root, "models", "mini")).Defaults.Guidance, settings.RootElement.GetProperty("guidance").GetDouble());
     }
 
+    // The recipe makes vidiff.json from ModelConfig.Mini, so retraining gives the shipped sampling defaults.
+    [Fact]
+    public void RecipeConfigHasTheShippedDefaults()
+    {
+        var shipped = ModelFolder.ReadConfig(Path.Combine(Repository(), "models", "mini"));
+        Assert.Equal(shipped.Defaults, ModelConfig.Mini(shipped.Clip.Text.VocabSize, shipped.Clip.Text.EosTokenId).Defaults);
+    }
+
     [Fact]
     public void ShippedFolderIsAtMost40MB()
     {

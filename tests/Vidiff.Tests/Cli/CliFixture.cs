@@ -53,6 +53,15 @@ public sealed class CliFixture : IDisposable
         p.Start();
         p.BeginOutputReadLine();
         var stderr = p.StandardError.ReadToEndAsync();
+        // A shell's background job (`cmd &` without job control) starts with SIGINT ignored, and children inherit that:
+        // an interrupted run would then never stop, so give it a bound and say why.
+        if (interruptAfter is not null && !p.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            Assert.Fail($"{exe} did not stop within 3 min of SIG{signal}{(interrupted ? "" : $" (it never printed '{interruptAfter}')")}; " +
+                $"SIG{signal} may be ignored in the shell that started the tests (a background job without job control).");
+        }
         p.WaitForExit();
         lock (stdout) return (p.ExitCode, stdout.ToString(), stderr.Result);
     }
