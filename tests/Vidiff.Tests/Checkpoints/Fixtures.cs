@@ -2,17 +2,19 @@ using static TorchSharp.torch;
 
 namespace Vidiff.Tests.Checkpoints;
 
-/// <summary>Files under tests/fixtures, found from the test binary by walking up to the repository root.</summary>
+/// <summary>Files of the repository (tests/fixtures, the bundled model, samples), found from the test binary by walking up to its root.</summary>
 static class Fixtures
 {
-    public static string Path(params string[] parts)
+    public static string Path(params string[] parts) => Repository(["tests", "fixtures", .. parts]);
+
+    public static string Repository(params string[] parts)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = System.IO.Path.Combine([dir.FullName, "tests", "fixtures", .. parts]);
+            var candidate = System.IO.Path.Combine([dir.FullName, .. parts]);
             if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
         }
-        throw new FileNotFoundException($"fixture tests/fixtures/{string.Join('/', parts)} not found above {AppContext.BaseDirectory}");
+        throw new FileNotFoundException($"{string.Join('/', parts)} not found above {AppContext.BaseDirectory}");
     }
 
     /// <summary>The parity bar against a reference implementation: same shape, max abs difference below <paramref name="atol"/>.</summary>

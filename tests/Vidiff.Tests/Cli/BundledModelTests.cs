@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vidiff.Checkpoints;
+using Vidiff.Tests.Checkpoints;
 
 namespace Vidiff.Tests.Cli;
 
@@ -10,39 +11,32 @@ public sealed class BundledModelTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    static string Repository()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "models", "mini", ModelFolder.ConfigFile))) return d.FullName;
-        throw new DirectoryNotFoundException($"No models/mini above {AppContext.BaseDirectory}.");
-    }
+    static readonly string Mini = Fixtures.Repository("models", "mini");
 
     [Fact]
     public void EditWithoutModelOptionRunsTheBundledModel()
     {
-        var root = Repository();
         var output = Path.Combine(dir, "out.mp4");
-        CliFixture.VidiffOk("edit", Path.Combine(root, "samples", "ring-and-ball.mp4"), "-p", "a green ring and a yellow sphere on a purple floor",
+        CliFixture.VidiffOk("edit", Fixtures.Repository("samples", "ring-and-ball.mp4"), "-p", "a green ring and a yellow sphere on a purple floor",
             "-o", output, "--max-frames", "4", "--steps", "2");
         Assert.Equal(4, CliFixture.Probe(output).Frames);
         using var settings = JsonDocument.Parse(File.ReadAllText(output + ".json"));
-        Assert.Equal(ModelFolder.Identity(Path.Combine(root, "models", "mini")), settings.RootElement.GetProperty("model_identity").GetString());
-        Assert.Equal(ModelFolder.ReadConfig(Path.Combine(root, "models", "mini")).Defaults.Guidance, settings.RootElement.GetProperty("guidance").GetDouble());
+        Assert.Equal(ModelFolder.Identity(Mini), settings.RootElement.GetProperty("model_identity").GetString());
+        Assert.Equal(ModelFolder.ReadConfig(Mini).Defaults.Guidance, settings.RootElement.GetProperty("guidance").GetDouble());
     }
 
     // The recipe makes vidiff.json from ModelConfig.Mini, so retraining gives the shipped sampling defaults.
     [Fact]
     public void RecipeConfigHasTheShippedDefaults()
     {
-        var shipped = ModelFolder.ReadConfig(Path.Combine(Repository(), "models", "mini"));
+        var shipped = ModelFolder.ReadConfig(Mini);
         Assert.Equal(shipped.Defaults, ModelConfig.Mini(shipped.Clip.Text.VocabSize, shipped.Clip.Text.EosTokenId).Defaults);
     }
 
     [Fact]
     public void ShippedFolderIsAtMost40MB()
     {
-        var mini = Path.Combine(Repository(), "models", "mini");
-        long bytes = ModelFolder.Files.Sum(f => new FileInfo(Path.Combine(mini, f)).Length);
+        long bytes = ModelFolder.Files.Sum(f => new FileInfo(Path.Combine(Mini, f)).Length);
         Assert.InRange(bytes, 1, 40_000_000);
     }
 }
