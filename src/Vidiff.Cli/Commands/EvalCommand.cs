@@ -21,6 +21,11 @@ static class EvalCommand
     {
         var model = CommandOptions.Model();
         var clips = new Option<int>("--clips") { Description = "Held-out clips to edit (13 edits each with the full t_s sweep).", DefaultValueFactory = _ => 8 };
+        var guidanceClips = new Option<int>("--guidance-clips")
+        {
+            Description = "Held-out clips for the guidance figure, the --clips ones and more (2 edits each): its per-clip spread needs many.",
+            DefaultValueFactory = _ => new EvalOptions().GuidanceClips,
+        };
         var frames = new Option<int>("--frames") { Description = "Frames of each clip to edit.", DefaultValueFactory = _ => 16 };
         var seed = new Option<int>("--seed") { Description = "Data set seed of the held-out scenes (not the training data's).", DefaultValueFactory = _ => 2 };
         var trainSeed = new Option<int>("--train-seed") { Description = "Seed the training data was rendered with (`vidiff synth --seed`); its scenes are excluded.", DefaultValueFactory = _ => 1 };
@@ -34,20 +39,21 @@ static class EvalCommand
         var bf16 = CommandOptions.Bf16();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
         {
-            model, clips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, bf16,
+            model, clips, guidanceClips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, bf16,
         };
-        command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(frames),
+        command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(guidanceClips), parse.GetValue(frames),
             parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
             parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), parse.GetValue(bf16)))));
         return command;
     }
 
-    sealed record Request(string? Model, int Clips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
+    sealed record Request(string? Model, int Clips, int GuidanceClips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
         string? Output, string? Markdown, string? Sheet, bool Overwrite, bool Bf16);
 
     static int Run(Request r)
     {
         if (r.Clips < 1) throw new ArgumentException($"--clips must be at least 1, got {r.Clips}.");
+        if (r.GuidanceClips < 1) throw new ArgumentException($"--guidance-clips must be at least 1, got {r.GuidanceClips}.");
         if (r.Frames < 2) throw new ArgumentException($"--frames must be at least 2, got {r.Frames}.");
         var outputPath = r.Output is null ? null : CommandOptions.CheckOutput(r.Output, r.Overwrite);
         var markdownPath = r.Markdown is null ? null : CommandOptions.CheckOutput(r.Markdown, r.Overwrite);
@@ -60,7 +66,7 @@ static class EvalCommand
             throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
         int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
         var dataPath = Path.GetFullPath(r.Data ?? Path.Combine("data", $"eval-w{DatasetInfo.CurrentVersion}-seed{r.Seed}-{config.Width}px-{rendered}f"));
-        var options = new EvalOptions(r.Frames, r.Steps, r.Levels);
+        var options = new EvalOptions(r.Frames, r.Steps, r.Levels, r.Clips, r.GuidanceClips);
         options.LevelsFor(config); // refused before any rendering
 
         using var cancel = new CancellationTokenSource();
@@ -80,7 +86,7 @@ static class EvalCommand
                 .Start(context =>
                 {
                     var render = context.AddTask("held-out scenes", maxValue: 1);
-                    set = HeldOutSet.Prepare(dataPath, r.Clips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                    set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
                     {
                         render.MaxValue = s.Total;
                         render.Value = s.Written + s.Skipped;
@@ -107,7 +113,7 @@ static class EvalCommand
             table.AddRow(CommandErrors.Escape(f.Name), EvalReport.Format(f.Value), CommandErrors.Escape(f.Bar),
                 f.Pass switch { true => "[green]PASS[/]", false => "[red]MISS[/]", null => "" });
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(CommandErrors.Escape($"{set!.Clips.Count} held-out clips of {report.Frames} frames ({dataPath}), {report.Steps} steps, " +
+        AnsiConsole.MarkupLine(CommandErrors.Escape($"{report.Clips.Count} held-out clips of {report.Frames} frames ({report.GuidancePairs.Count} for guidance; {dataPath}), {report.Steps} steps, " +
             $"model {config.Name} ({modelPath}), {threads} threads, {(r.Bf16 ? "bfloat16" : "float32")}, {report.Seconds:F1} s"));
 
         if (outputPath is not null)
@@ -167,7 +173,7 @@ static class EvalCommand
 
     static string Reproduce(Request r, string modelPath, string dataPath)
     {
-        var args = new List<string> { "vidiff", "eval", "--model", modelPath, "--clips", $"{r.Clips}", "--frames", $"{r.Frames}",
+        var args = new List<string> { "vidiff", "eval", "--model", modelPath, "--clips", $"{r.Clips}", "--guidance-clips", $"{r.GuidanceClips}", "--frames", $"{r.Frames}",
             "--seed", $"{r.Seed}", "--train-seed", $"{r.TrainSeed}", "--data", dataPath };
         if (r.Steps is int steps) args.AddRange(["--steps", $"{steps}"]);
         if (r.Levels is not null) args.AddRange(["--ts", string.Join(',', r.Levels)]);

@@ -28,6 +28,4 @@ public sealed record ClipResult(
     double FrameConsistency,
     double FrameConsistencyPerFrame,
     double Flicker,
-    double FlickerPerFrame,
-    double PromptConsistency,
-    double PromptConsistencyUnguided);
+    double FlickerPerFrame);

@@ -3,10 +3,14 @@ using System.Text;
 
 namespace Vidiff.Evaluation;
 
-/// <summary>The figures of an evaluation run with their bars, the settings they were measured at, and every clip's results.</summary>
+/// <summary>
+/// The figures of an evaluation run with their bars, the settings they were measured at, every clip's results, and every
+/// clip's pair of the guidance figure (the clips' and more).
+/// </summary>
 public sealed record EvalReport(
     IReadOnlyList<EvalFigure> Figures,
     IReadOnlyList<ClipResult> Clips,
+    IReadOnlyList<GuidanceResult> GuidancePairs,
     int Frames,
     int Steps,
     IReadOnlyList<int> StructureLevels,
@@ -19,7 +23,7 @@ public sealed record EvalReport(
     public string ToMarkdown()
     {
         var s = new StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"{Clips.Count} held-out clips of {Frames} frames, {Steps} steps; defaults t_s = {StructureLevel}, ω = {Guidance}, ω_t = {TemporalGuidance}.");
+        s.AppendLine(CultureInfo.InvariantCulture, $"{Clips.Count} held-out clips of {Frames} frames ({GuidancePairs.Count} for guidance), {Steps} steps; defaults t_s = {StructureLevel}, ω = {Guidance}, ω_t = {TemporalGuidance}.");
         s.AppendLine();
         s.AppendLine("| figure | value | bar | result |");
         s.AppendLine("| --- | --- | --- | --- |");

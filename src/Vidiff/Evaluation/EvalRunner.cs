@@ -11,7 +11,8 @@ namespace Vidiff.Evaluation;
 /// an image (§4), temporal consistency against the per-frame model (§5, §8), prompt consistency against ω = 1 (§5, §8)
 /// and the wall time of one edit. Each clip is edited at every t_s of the sweep with a prompt naming a new object
 /// colour (the edit at the model's t_s is the default edit the other figures compare against), then with a floor
-/// prompt, with a reference image, at ω_t = 0 and at ω = 1; every edit of a clip starts from the same noise.
+/// prompt, with a reference image, at ω_t = 0 and at ω = 1; every edit of a clip starts from the same noise. The guidance
+/// figure reads further clips too, edited only at the default ω and at ω = 1 (<see cref="EvalOptions.GuidanceClips"/>).
 /// <paramref name="sheetRow"/>, when given, receives one picture per clip (its middle frame, [3, H, 6W]): input | object
 /// colour edit | floor colour edit | reference | reference edit | own-frame edit.
 /// </summary>
@@ -22,14 +23,17 @@ public static class EvalRunner
     {
         var config = model.Config;
         var defaults = config.Defaults;
-        int steps = options.Steps ?? defaults.Steps, frames = options.Frames, clipCount = set.Clips.Count;
+        int steps = options.Steps ?? defaults.Steps, frames = options.Frames, clipCount = options.Clips, guidanceCount = options.TotalClips;
+        if (clipCount < 1) throw new ArgumentException($"--clips must be at least 1, got {clipCount}.");
+        if (set.Clips.Count < guidanceCount)
+            throw new ArgumentException($"the held-out set has {set.Clips.Count} clips; the run needs {guidanceCount}.");
         var levels = options.LevelsFor(config);
         if (frames < 2 || frames > set.Clips.Min(c => c.FrameCount))
             throw new ArgumentException($"--frames {frames} must be in 2..{set.Clips.Min(c => c.FrameCount)} (the held-out clips' length).");
         if (steps < 1) throw new ArgumentException($"--steps {steps} must be at least 1.");
 
         bool defaultInSweep = levels.Contains(defaults.StructureLevel);
-        int total = clipCount * (levels.Length + (defaultInSweep ? 5 : 6)) + 1, done = 0;
+        int total = clipCount * (levels.Length + (defaultInSweep ? 5 : 6)) + 2 * (guidanceCount - clipCount) + 1, done = 0;
         var pipeline = new EditPipeline(model);
         var clock = Stopwatch.StartNew();
 
@@ -61,7 +65,17 @@ public static class EvalRunner
         }
 
         var results = new List<ClipResult>();
+        var guidance = new List<GuidanceResult>();
         string? speedPrompt = null;
+        string ObjectPrompt(int i)
+        {
+            // Colours the clip does not already have (objects stand out from their floor, as in training).
+            var scene = set.Clips[i].Scene;
+            var colours = scene.Objects.Select(o => o.Color).Append(scene.Floor.Color).ToArray();
+            return ColourPrompts.Objects(scene, ColourPrompts.Target(i, 0, colours), set.Clips[i].Info.Seed);
+        }
+        GuidanceResult Guided(int i, string prompt, Tensor atDefault, Tensor unguided) => new(set.Clips[i].Info.Name, set.Clips[i].Info.Seed, prompt,
+            PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, atDefault), PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, unguided));
         for (int i = 0; i < clipCount; i++)
         {
             using var scope = NewDisposeScope();
@@ -74,11 +88,10 @@ public static class EvalRunner
             var objects = masks.ne(0);
             var floor = FloorRegion.Of(info, depth, masks);
 
-            // Colours the clip does not already have (objects stand out from their floor, as in training).
             var sceneColours = scene.Objects.Select(o => o.Color).Append(scene.Floor.Color).ToArray();
             string objectColour = ColourPrompts.Target(i, 0, sceneColours);
             string floorColour = ColourPrompts.Target(i, 4, sceneColours.Append(scene.Background.Color));
-            string objectPrompt = ColourPrompts.Objects(scene, objectColour, info.Seed);
+            string objectPrompt = ObjectPrompt(i);
             string floorPrompt = ColourPrompts.Floor(scene, floorColour, info.Seed);
             speedPrompt ??= objectPrompt;
             var text = new EditOptions(Prompt: objectPrompt, Steps: steps, Seed: info.Seed);
@@ -122,9 +135,17 @@ public static class EvalRunner
                 ColourNaming.Nearest(input, objects), ColourNaming.Nearest(roundTrip, objects), ColourNaming.Nearest(ownFrame, objects),
                 inputAbsRel.Frame, absRel, inputAbsRel.Objects, objectAbsRel,
                 FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
-                Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks),
-                PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, atDefault),
-                PromptConsistency.Measure(model.Clip, model.Tokenizer, objectPrompt, unguided)));
+                Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks)));
+            guidance.Add(Guided(i, objectPrompt, atDefault, unguided));
+        }
+        for (int i = clipCount; i < guidanceCount; i++)
+        {
+            using var scope = NewDisposeScope();
+            var input = set.Clips[i].LoadFrames().narrow(0, 0, frames);
+            string prompt = ObjectPrompt(i);
+            var text = new EditOptions(Prompt: prompt, Steps: steps, Seed: set.Clips[i].Info.Seed);
+            string task = $"guidance clip {i + 1}/{guidanceCount}";
+            guidance.Add(Guided(i, prompt, Edit(input, text, $"{task}: default"), Edit(input, text with { Guidance = 1 }, $"{task}: ω = 1")));
         }
 
         // Speed (issue 5 §4): a warm edit of 16 frames at the model's size with both guidances, at the run's steps (the
@@ -139,11 +160,11 @@ public static class EvalRunner
             editSeconds = timer.Elapsed.TotalSeconds;
         }
 
-        var figures = Figures(results, levels, defaults, editSeconds, steps, config);
-        return new EvalReport(figures, results, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
+        var figures = Figures(results, guidance, levels, defaults, editSeconds, steps, config);
+        return new EvalReport(figures, results, guidance, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
     }
 
-    static List<EvalFigure> Figures(List<ClipResult> r, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config)
+    static List<EvalFigure> Figures(List<ClipResult> r, List<GuidanceResult> g, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config)
     {
         static double Mean(IEnumerable<double> values)
         {
@@ -182,7 +203,6 @@ public static class EvalRunner
 
         double fc = Mean(r.Select(c => c.FrameConsistency)), fc0 = Mean(r.Select(c => c.FrameConsistencyPerFrame));
         double fl = Mean(r.Select(c => c.Flicker)), fl0 = Mean(r.Select(c => c.FlickerPerFrame));
-        double pc = Mean(r.Select(c => c.PromptConsistency)), pc1 = Mean(r.Select(c => c.PromptConsistencyUnguided));
         // Comparisons are figures of their own (differences), so a gain too small for three decimals still shows.
         figures.Add(new("temporal: frame consistency, ω_t = 0", fc0, "", null));
         figures.Add(new($"temporal: frame consistency, ω_t = {d.TemporalGuidance}", fc, "", null));
@@ -190,9 +210,15 @@ public static class EvalRunner
         figures.Add(new("temporal: flicker on static background, ω_t = 0", fl0, "", null));
         figures.Add(new($"temporal: flicker on static background, ω_t = {d.TemporalGuidance}", fl, "", null));
         figures.Add(new($"temporal: flicker reduction, ω_t = {d.TemporalGuidance} over 0", fl0 - fl, "> 0", fl < fl0));
-        figures.Add(new("guidance: prompt consistency, ω = 1", pc1, "", null));
-        figures.Add(new($"guidance: prompt consistency, ω = {d.Guidance}", pc, "", null));
-        figures.Add(new($"guidance: prompt consistency gain, ω = {d.Guidance} over 1", pc - pc1, "> 0", pc > pc1));
+        // A paired difference of two samples per clip: its spread is of the order of the effect, so the gain must clear
+        // twice its standard error to count as a rise (a stricter reading of "rises" than > 0, never a looser one).
+        double gain = Mean(g.Select(c => c.Gain));
+        double error = g.Count < 2 ? double.NaN : Math.Sqrt(g.Sum(c => (c.Gain - gain) * (c.Gain - gain)) / (g.Count - 1) / g.Count);
+        figures.Add(new("guidance: prompt consistency, ω = 1", Mean(g.Select(c => c.PromptConsistencyUnguided)), "", null));
+        figures.Add(new($"guidance: prompt consistency, ω = {d.Guidance}", Mean(g.Select(c => c.PromptConsistency)), "", null));
+        figures.Add(new($"guidance: prompt consistency gain, ω = {d.Guidance} over 1", gain, "> 2 s.e.", double.IsNaN(error) ? null : gain > 2 * error));
+        figures.Add(new("guidance: standard error of the gain", error, "", null));
+        figures.Add(new("guidance: clips whose prompt consistency rises (share)", g.Count(c => c.Gain > 0) / (double)g.Count, "", null));
         bool barSteps = steps == EvalOptions.SpeedSteps;
         figures.Add(new($"speed: edit wall time (s), {EvalOptions.SpeedFrames} frames of {config.Width}×{config.Height}, {steps} steps",
             editSeconds, $"≤ {EvalOptions.MaxEditSeconds}{(barSteps ? "" : $" at {EvalOptions.SpeedSteps} steps")}", barSteps ? editSeconds <= EvalOptions.MaxEditSeconds : null));

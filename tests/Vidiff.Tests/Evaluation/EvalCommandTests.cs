@@ -18,7 +18,7 @@ public sealed class EvalCommandTests : IDisposable
         var made = CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model);
         Assert.True(made.Code == 0, made.Stdout + made.Stderr);
 
-        var (code, stdout, stderr) = CliFixture.Vidiff("eval", "--model", model, "--clips", "2", "--frames", "8", "--steps", "1", "--ts", "0,3",
+        var (code, stdout, stderr) = CliFixture.Vidiff("eval", "--model", model, "--clips", "2", "--guidance-clips", "3", "--frames", "8", "--steps", "1", "--ts", "0,3",
             "--data", Path.Combine(dir, "heldout"), "--out", report, "--markdown", markdown, "--sheet", sheet);
         Assert.True(code == 0, stdout + stderr);
         Assert.Matches("PASS|MISS", stdout);
@@ -38,6 +38,7 @@ public sealed class EvalCommandTests : IDisposable
             "temporal: flicker on static background, ω_t = 0", "temporal: flicker on static background, ω_t = 1.5",
             "temporal: flicker reduction, ω_t = 1.5 over 0",
             "guidance: prompt consistency, ω = 1", "guidance: prompt consistency, ω = 7.5", "guidance: prompt consistency gain, ω = 7.5 over 1",
+            "guidance: standard error of the gain", "guidance: clips whose prompt consistency rises (share)",
             "speed: edit wall time (s), 16 frames of 16×16, 1 steps",
         ];
         Assert.Equal(expected, figures.Keys);
@@ -46,8 +47,17 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, figures["speed: edit wall time (s), 16 frames of 16×16, 1 steps"].GetProperty("pass").ValueKind); // judged at 20 steps only
         Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
+
+        // The guidance figure reads the two full clips and one more; its gain is the mean of the clips' pairs, its error theirs.
+        var pairs = r.GetProperty("guidance_pairs").EnumerateArray().Select(p => p.GetProperty("prompt_consistency").GetDouble() - p.GetProperty("prompt_consistency_unguided").GetDouble()).ToArray();
+        Assert.Equal(3, pairs.Length);
+        Assert.Equal(r.GetProperty("clips")[1].GetProperty("clip").GetString(), r.GetProperty("guidance_pairs")[1].GetProperty("clip").GetString());
+        Assert.Equal(pairs.Average(), figures["guidance: prompt consistency gain, ω = 7.5 over 1"].GetProperty("value").GetDouble(), 9);
+        double error = Math.Sqrt(pairs.Sum(x => (x - pairs.Average()) * (x - pairs.Average())) / 2 / 3);
+        Assert.Equal(error, figures["guidance: standard error of the gain"].GetProperty("value").GetDouble(), 9);
+        Assert.Equal(pairs.Average() > 2 * error, figures["guidance: prompt consistency gain, ω = 7.5 over 1"].GetProperty("pass").GetBoolean());
         Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
-        Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3",
+        Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --guidance-clips 3 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3",
             json.RootElement.GetProperty("command").GetString());
 
         // One row per clip of six 16×16 tiles; the first tile is the input's middle frame (frame 4 of 8).
