@@ -116,9 +116,12 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
 
         using (no_grad())
         {
+            // Scalars made once and held until the loop ends: an implicit double → Scalar per call can be finalised by
+            // the GC while libtorch still reads it (a crash at step 25 882 of the mini UNet, "toFloat" on garbage).
             double decay = EmaDecayAt(Step);
+            using Scalar keep = decay, blend = 1 - decay;
             foreach (var (e, m) in ema.parameters().Zip(master.parameters()))
-                e.mul_(decay).add_(m, alpha: 1 - decay);
+                e.mul_(keep).add_(m, alpha: blend);
             if (working is not null) CopyWeights(master, working);
         }
 
