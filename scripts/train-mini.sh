@@ -21,3 +21,5 @@ vidiff train --stage depth --data "$DATA" --model "$MODEL" --steps 3000 --batch 
 vidiff train --stage clip --data "$DATA" --model "$MODEL" --steps 4000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage prior --data "$DATA" --model "$MODEL" --steps 1000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 23000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"
+# Then three image steps in four: more scenes per step for the spatial layers that read structure (docs/training.md).
+vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 30257 --batch 16 --seed "$SEED" --bf16 --image-share 0.75 "${budget[@]}"
