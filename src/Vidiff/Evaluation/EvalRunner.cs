@@ -67,12 +67,12 @@ public static class EvalRunner
         var results = new List<ClipResult>();
         var guidance = new List<GuidanceResult>();
         string? speedPrompt = null;
-        string ObjectPrompt(int i)
+        // Colours the clip does not already have (objects stand out from their floor, as in training).
+        (string Colour, string Prompt) ObjectEdit(int i)
         {
-            // Colours the clip does not already have (objects stand out from their floor, as in training).
             var scene = set.Clips[i].Scene;
-            var colours = scene.Objects.Select(o => o.Color).Append(scene.Floor.Color).ToArray();
-            return ColourPrompts.Objects(scene, ColourPrompts.Target(i, 0, colours), set.Clips[i].Info.Seed);
+            string colour = ColourPrompts.Target(i, 0, SceneColours(scene));
+            return (colour, ColourPrompts.Objects(scene, colour, set.Clips[i].Info.Seed));
         }
         GuidanceResult Guided(int i, string prompt, Tensor atDefault, Tensor unguided) => new(set.Clips[i].Info.Name, set.Clips[i].Info.Seed, prompt,
             PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, atDefault), PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, unguided));
@@ -88,10 +88,8 @@ public static class EvalRunner
             var objects = masks.ne(0);
             var floor = FloorRegion.Of(info, depth, masks);
 
-            var sceneColours = scene.Objects.Select(o => o.Color).Append(scene.Floor.Color).ToArray();
-            string objectColour = ColourPrompts.Target(i, 0, sceneColours);
-            string floorColour = ColourPrompts.Target(i, 4, sceneColours.Append(scene.Background.Color));
-            string objectPrompt = ObjectPrompt(i);
+            var (objectColour, objectPrompt) = ObjectEdit(i);
+            string floorColour = ColourPrompts.Target(i, 4, SceneColours(scene).Append(scene.Background.Color));
             string floorPrompt = ColourPrompts.Floor(scene, floorColour, info.Seed);
             speedPrompt ??= objectPrompt;
             var text = new EditOptions(Prompt: objectPrompt, Steps: steps, Seed: info.Seed);
@@ -142,7 +140,7 @@ public static class EvalRunner
         {
             using var scope = NewDisposeScope();
             var input = set.Clips[i].LoadFrames().narrow(0, 0, frames);
-            string prompt = ObjectPrompt(i);
+            string prompt = ObjectEdit(i).Prompt;
             var text = new EditOptions(Prompt: prompt, Steps: steps, Seed: set.Clips[i].Info.Seed);
             string task = $"guidance clip {i + 1}/{guidanceCount}";
             guidance.Add(Guided(i, prompt, Edit(input, text, $"{task}: default"), Edit(input, text with { Guidance = 1 }, $"{task}: ω = 1")));
@@ -163,6 +161,8 @@ public static class EvalRunner
         var figures = Figures(results, guidance, levels, defaults, editSeconds, steps, config);
         return new EvalReport(figures, results, guidance, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
     }
+
+    static IEnumerable<string> SceneColours(Synthetic.Scene scene) => scene.Objects.Select(o => o.Color).Append(scene.Floor.Color);
 
     static List<EvalFigure> Figures(List<ClipResult> r, List<GuidanceResult> g, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config)
     {
