@@ -6,12 +6,15 @@ namespace Vidiff.Diffusion;
 public static class Guidance
 {
     /// <summary>
-    /// A <see cref="Denoiser"/> for m̃ = m(z_t, ∅) + ω (m_g(z_t, c) − m(z_t, ∅)), where the conditional term is itself
-    /// temporally guided, m_g = m_π(z_t, c) + ω_t (m(z_t, c) − m_π(z_t, c)), and the unconditional term uses the video
-    /// model (our choice, paper §5). <paramref name="unconditional"/> is the null embedding, or the negative content
-    /// when the user gives one; its batch may be 1. Passes that cannot change the result are skipped (ω = 1: no
-    /// unconditional pass; ω = 0: only it; ω_t = 1: no per-frame pass; ω_t = 0: no conditional video pass), and the
-    /// two video-model passes share one call, concatenated along the batch.
+    /// A <see cref="Denoiser"/> for m̃ = m_g(z_t, ∅) + ω (m_g(z_t, c) − m_g(z_t, ∅)), where both terms are temporally
+    /// guided, m_g(·) = m_π(z_t, ·) + ω_t (m(z_t, ·) − m_π(z_t, ·)) (our choice, paper §5). Guiding only the conditional
+    /// term lets ω scale the temporal term too; guiding both makes ω scale content alone, and it is what made prompt
+    /// consistency rise with ω on the mini model (docs/model-card-mini.md). Both guidances are linear, so this is
+    /// temporal guidance between the classifier-free-guided per-frame and video predictions.
+    /// <paramref name="unconditional"/> is the null embedding, or the negative content when the user gives one; its
+    /// batch may be 1. Passes that cannot change the result are skipped (ω = 1: no unconditional pass; ω = 0: no
+    /// conditional pass; ω_t = 1: no per-frame pass; ω_t = 0: no video pass), and the conditional and unconditional
+    /// passes of each model share one call, concatenated along the batch.
     /// </summary>
     public static Denoiser Combine(VideoDenoiser model, Tensor content, Tensor unconditional, double contentScale, double temporalScale)
     {
@@ -25,27 +28,20 @@ public static class Guidance
     static Tensor Guide(VideoDenoiser model, Tensor zt, Tensor t, Tensor content, Tensor unconditional, double contentScale, double temporalScale)
     {
         using var scope = NewDisposeScope();
-        bool needUnconditional = contentScale != 1, needConditional = contentScale != 0;
-        bool needVideo = needConditional && temporalScale != 0, needPerFrame = needConditional && temporalScale != 1;
-        long batch = zt.shape[0];
-
-        Tensor? video = null, uncond = null, perFrame = null;
-        if (needVideo && needUnconditional)
-        {
-            var both = model(cat([zt, zt]), cat([t, t]), cat([content, unconditional.expand(content.shape)]), perFrame: false);
-            (video, uncond) = (both[..(int)batch], both[(int)batch..]);
-        }
-        else if (needVideo) video = model(zt, t, content, perFrame: false);
-        else if (needUnconditional) uncond = model(zt, t, unconditional.expand(content.shape), perFrame: false);
-        if (needPerFrame) perFrame = model(zt, t, content, perFrame: true);
-
-        var conditional = !needConditional ? null
-            : video is null ? perFrame
-            : perFrame is null ? video
-            : TemporalGuidance.Apply(perFrame, video, temporalScale);
-        var guided = conditional is null ? uncond!
-            : uncond is null ? conditional
-            : ClassifierFreeGuidance.Apply(uncond, conditional, contentScale);
+        var video = temporalScale == 0 ? null : ContentGuided(model, zt, t, content, unconditional, contentScale, perFrame: false);
+        var perFrame = temporalScale == 1 ? null : ContentGuided(model, zt, t, content, unconditional, contentScale, perFrame: true);
+        var guided = video is null ? perFrame! : perFrame is null ? video : TemporalGuidance.Apply(perFrame, video, temporalScale);
         return guided.MoveToOuterDisposeScope();
+    }
+
+    // Classifier-free guidance within one model (video or per-frame), its two passes in one call.
+    static Tensor ContentGuided(VideoDenoiser model, Tensor zt, Tensor t, Tensor content, Tensor unconditional, double contentScale, bool perFrame)
+    {
+        var uncond = unconditional.expand(content.shape);
+        if (contentScale == 1) return model(zt, t, content, perFrame);
+        if (contentScale == 0) return model(zt, t, uncond, perFrame);
+        int batch = (int)zt.shape[0];
+        var both = model(cat([zt, zt]), cat([t, t]), cat([content, uncond]), perFrame);
+        return ClassifierFreeGuidance.Apply(both[batch..], both[..batch], contentScale);
     }
 }

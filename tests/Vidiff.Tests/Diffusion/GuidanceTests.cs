@@ -56,12 +56,13 @@ public class GuidanceTests
         var model = new FakeModel();
         var guided = Guidance.Combine(model.Run, content, nullContent, contentScale: 7.5, temporalScale: 1.5)(z, t);
 
-        // z = 1: m(c) = 2.2, m_π(c) = 3.2, m(∅) = 1.9. Temporal: 3.2 + 1.5 (2.2 − 3.2) = 1.7.
-        // Classifier-free on top: 1.9 + 7.5 (1.7 − 1.9) = 0.4.
-        Assert.True(guided.allclose(full(Shape, 0.4f), atol: 1e-5));
-        // The two video passes (conditional, unconditional) share one call of batch 2B; the per-frame pass is separate.
-        Assert.Equal([(4L, false), (2L, true)], model.Calls.Select(c => (c.Batch, c.PerFrame)));
+        // z = 1: m(c) = 2.2, m_π(c) = 3.2, m(∅) = 1.9, m_π(∅) = 2.9. Temporal, on both terms: m_g(c) = 3.2 + 1.5 (2.2 − 3.2)
+        // = 1.7, m_g(∅) = 2.9 + 1.5 (1.9 − 2.9) = 1.4. Classifier-free on top: 1.4 + 7.5 (1.7 − 1.4) = 3.65.
+        Assert.True(guided.allclose(full(Shape, 3.65f), atol: 1e-5));
+        // Each model's two passes (conditional, unconditional) share one call of batch 2B.
+        Assert.Equal([(4L, false), (4L, true)], model.Calls.Select(c => (c.Batch, c.PerFrame)));
         Assert.Equal([0.2f, 0.2f, -0.1f, -0.1f], model.Calls[0].Content);
+        Assert.Equal([0.2f, 0.2f, -0.1f, -0.1f], model.Calls[1].Content);
     }
 
     [Fact]
@@ -78,14 +79,31 @@ public class GuidanceTests
     }
 
     [Fact]
-    public void ZeroContentScaleNeedsOnlyTheUnconditionalPass()
+    public void ZeroContentScaleNeedsOnlyTheUnconditionalPasses()
     {
         using var scope = NewDisposeScope();
         var (z, t, content, nullContent) = Inputs();
         var model = new FakeModel();
         var guided = Guidance.Combine(model.Run, content, nullContent, contentScale: 0, temporalScale: 2)(z, t);
-        Assert.True(guided.allclose(2 * z - 0.1f));
-        Assert.Equal([-0.1f, -0.1f], Assert.Single(model.Calls).Content);
+        // The temporally guided unconditional prediction: m_π(∅) + 2 (m(∅) − m_π(∅)) = 3z − 0.1 + 2 (−z) = z − 0.1.
+        Assert.True(guided.allclose(z - 0.1f));
+        Assert.All(model.Calls, c => Assert.Equal([-0.1f, -0.1f], c.Content));
+        Assert.Equal([(2L, false), (2L, true)], model.Calls.Select(c => (c.Batch, c.PerFrame)));
+    }
+
+    [Fact]
+    public void ContentScaleScalesContentAloneNotTheTemporalTerm()
+    {
+        using var scope = NewDisposeScope();
+        var (z, t, content, _) = Inputs();
+        // With content equal to the null content, m_g(c) = m_g(∅): no ω may change the prediction, which is then plain
+        // temporal guidance, 3.2 + 1.5 (2.2 − 3.2) = 1.7.
+        var sameAsContent = content[..1].clone();
+        foreach (var scale in new[] { 1.0, 2.0, 7.5 })
+        {
+            var guided = Guidance.Combine(new FakeModel().Run, content, sameAsContent, contentScale: scale, temporalScale: 1.5)(z, t);
+            Assert.True(guided.allclose(full(Shape, 1.7f), atol: 1e-5), $"ω = {scale}");
+        }
     }
 
     [Fact]
