@@ -56,7 +56,9 @@ static class CommandOptions
 
     /// <summary>
     /// An output may be written: refused if it exists without --overwrite, or if its folder cannot take a new file
-    /// (checked by creating and deleting a probe file, so a failure shows before minutes of work, not after).
+    /// (checked by creating and deleting a probe file, so a failure shows before minutes of work, not after). A missing
+    /// folder, as `-o out/edit.mp4` on a fresh checkout gives, is probed at its nearest existing parent and made only by
+    /// the writer, so a run refused by a later check leaves no empty folder behind.
     /// </summary>
     public static string CheckOutput(string output, bool overwrite)
     {
@@ -64,16 +66,12 @@ static class CommandOptions
         if ((File.Exists(full) || Directory.Exists(full)) && !overwrite)
             throw new IOException($"Output {output} already exists; pass --overwrite to replace it.");
         var directory = Path.GetDirectoryName(full)!;
-        // A missing folder is made, as `-o out/edit.mp4` on a fresh checkout expects; here, before any work is done.
-        try
-        {
-            Directory.CreateDirectory(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnauthorizedAccessException($"Output folder {directory} does not exist and cannot be made.", e);
-        }
-        var probe = Path.Combine(directory, $".vidiff-write-test-{Environment.ProcessId}");
+        string existing = directory, missing = "";
+        while (!Directory.Exists(existing))
+            (missing, existing) = (existing, Path.GetDirectoryName(existing)!);
+        if (File.Exists(missing))
+            throw new IOException($"Output folder {directory} cannot be made: {missing} is a file.");
+        var probe = Path.Combine(existing, $".vidiff-write-test-{Environment.ProcessId}");
         try
         {
             File.WriteAllBytes(probe, []);
@@ -81,7 +79,9 @@ static class CommandOptions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UnauthorizedAccessException($"Output folder {directory} is not writable.", e);
+            throw new UnauthorizedAccessException(existing == directory
+                ? $"Output folder {directory} is not writable."
+                : $"Output folder {directory} does not exist and cannot be made ({existing} is not writable).", e);
         }
         return full;
     }

@@ -29,7 +29,7 @@ public sealed class VideoWriter : IDisposable
         if (!folder && ext != ".gif" && (width % 2 != 0 || height % 2 != 0))
             throw new MediaException($"{path}: frames must have even sizes for {ext} output, got {width}×{height}");
         string dir = System.IO.Path.GetDirectoryName(target)!;
-        if (!Directory.Exists(dir)) throw new MediaException($"{path}: the folder {dir} does not exist");
+        Directory.CreateDirectory(dir);
         temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{(folder ? "" : ext)}");
         this.width = width;
         this.height = height;

@@ -109,6 +109,17 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("/proc/no/such does not exist and cannot be made", Refused(Edit(fixture.Clip, "-p", "x", "-o", "/proc/no/such/out.mp4")));
 
     [Fact]
+    public void OutputFolderUnderAFile() =>
+        Assert.Contains("out.mp4 is a file", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("out.mp4/edits/new.mp4"))));
+
+    [Fact]
+    public void RefusedRunLeavesNoNewOutputFolder()
+    {
+        Assert.Contains("nomodel does not exist", Refused(["edit", fixture.Clip, "--model", At("nomodel"), "-p", "x", "-o", At("new/sub/edit.mp4")]));
+        Assert.False(Directory.Exists(At("new")));
+    }
+
+    [Fact]
     public void OutputExistsWithoutOverwrite() =>
         Assert.Contains("out.mp4 already exists; pass --overwrite", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("out.mp4"))));
 

@@ -237,6 +237,19 @@ public sealed class VideoTests : IDisposable
     }
 
     [Fact]
+    public void AWriterMakesItsMissingFolder()
+    {
+        // The CLI's output checks probe a missing folder without making it; the writer makes it when output begins.
+        var output = Path.Combine(dir, "new", "sub", "clip.mp4");
+        using (var writer = new VideoWriter(output, 16, 16, 24))
+        {
+            writer.Write(zeros(3, 3, 16, 16));
+            writer.Complete();
+        }
+        Assert.Equal(3, VideoProbe.Run(output).FrameCount);
+    }
+
+    [Fact]
     public void ReadingStreamsInBoundedChunks()
     {
         var input = MakeClip("stream.mp4", 300, 30, width: 64, height: 48);
