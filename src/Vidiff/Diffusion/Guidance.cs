@@ -37,8 +37,8 @@ public static class Guidance
     // Classifier-free guidance within one model (video or per-frame), its two passes in one call.
     static Tensor ContentGuided(VideoDenoiser model, Tensor zt, Tensor t, Tensor content, Tensor unconditional, double contentScale, bool perFrame)
     {
-        var uncond = unconditional.expand(content.shape);
         if (contentScale == 1) return model(zt, t, content, perFrame);
+        var uncond = unconditional.expand(content.shape);
         if (contentScale == 0) return model(zt, t, uncond, perFrame);
         int batch = (int)zt.shape[0];
         var both = model(cat([zt, zt]), cat([t, t]), cat([content, uncond]), perFrame);
