@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Vidiff.Cli.Commands;
 
+// Signals are caught from the first line: a Ctrl+C or SIGTERM at any moment ends every ffmpeg child and removes
+// every temporary file (docs/reliability.md).
+Vidiff.Runtime.Shutdown.Install();
 Vidiff.Runtime.NativeRuntime.EnsureLoaded();
 var root = new RootCommand("Vidiff: structure- and content-guided video diffusion (Gen-1) in C#.")
 {

@@ -34,27 +34,23 @@ static class DepthCommand
     static int Run(string inputArg, string outputArg, bool raw, string? modelArg, FrameOptions.Values frames, bool overwrite)
     {
         var clock = Stopwatch.StartNew();
+        using var cooperate = Shutdown.Cooperate();
         var input = CommandOptions.CheckInput(inputArg);
-        var output = CommandOptions.CheckOutput(outputArg, overwrite);
-        var rawDir = output + ".raw";
-        if (raw) CommandOptions.CheckOutput(rawDir, overwrite);
+        var modelPath = CommandOptions.ResolveModel(modelArg);
+        (string, string)[] reads = [(input, "the input"), (modelPath, "the model folder")];
+        var output = OutputPaths.Check(outputArg, overwrite, VideoWriter.IsFolder(outputArg), reads);
+        var rawDir = Path.TrimEndingDirectorySeparator(output) + ".raw";
+        if (raw) OutputPaths.Check(rawDir, overwrite, folder: true, reads);
         Threads.Configure();
-        using var model = ModelFolder.Load(Path.GetFullPath(CommandOptions.ResolveModel(modelArg)));
+        using var model = ModelFolder.Load(modelPath);
         var (width, height) = frames.Size ?? (model.Config.Width, model.Config.Height);
         var video = FrameOptions.Open(input, frames, width, height);
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         var rawTemp = Path.Combine(Path.GetDirectoryName(rawDir)!, $".{Path.GetFileName(rawDir)}.{Guid.NewGuid():N}.tmp");
-        try
+        using (Shutdown.Temporary(rawTemp))
         {
             if (raw) Directory.CreateDirectory(rawTemp);
-            using var writer = video.Writer(output, audio: false);
+            using var writer = video.Writer(output, overwrite, audio: false);
             int index = 0;
             AnsiConsole.Progress().Start(context =>
             {
@@ -65,19 +61,10 @@ static class DepthCommand
                     if (!raw) return;
                     for (int i = 0; i < depth.shape[0]; i++)
                         ImageFile.WriteGray16(Path.Combine(rawTemp, $"{index++:D5}.png"), depth[i, 0]);
-                }, new Progress<int>(done => task.Value = done), cancel.Token);
+                }, new Progress<int>(done => task.Value = done), Shutdown.Token);
             });
             writer.Complete();
-            if (raw)
-            {
-                if (Directory.Exists(rawDir)) Directory.Delete(rawDir, recursive: true);
-                Directory.Move(rawTemp, rawDir);
-            }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-            if (Directory.Exists(rawTemp)) Directory.Delete(rawTemp, recursive: true);
+            if (raw) FrameFolder.Place(rawTemp, rawDir, overwrite);
         }
         AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(output)}[/]{(raw ? $" and {CommandErrors.Escape(rawDir)}/" : "")} ({video.FrameCount} frames) in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;

@@ -61,21 +61,32 @@ static class EditCommand
     static int Run(Request r)
     {
         var clock = Stopwatch.StartNew();
+        using var cooperate = Shutdown.Cooperate(); // the pipeline stops within a step; the writers remove their temp files
         // Everything that can be checked cheaply is checked before the model loads.
         if ((r.Prompt is null) == (r.Image is null))
             throw new ArgumentException("Give exactly one of -p/--prompt TEXT and --image FILE.");
         if (r.Negative is not null && r.NegativeImage is not null)
             throw new ArgumentException("Give at most one of --negative TEXT and --negative-image FILE.");
+        r.Options.CheckScales();
         var input = CommandOptions.CheckInput(r.Input);
-        foreach (var file in new[] { r.Image, r.NegativeImage })
-            if (file is not null && !File.Exists(file)) throw new FileNotFoundException($"Image {file} does not exist.", file);
-        var outputPath = CommandOptions.CheckOutput(r.Output ?? DefaultOutput(input), r.Overwrite);
-        string previewVideo = PreviewPath(outputPath, ".mp4"), previewImage = PreviewPath(outputPath, ".png"), settingsPath = outputPath + ".json";
+        var imagePath = r.Image is null ? null : CommandOptions.CheckImage(r.Image, "--image");
+        var negativeImagePath = r.NegativeImage is null ? null : CommandOptions.CheckImage(r.NegativeImage, "--negative-image");
+        var modelPath = CommandOptions.ResolveModel(r.Model);
+        var reads = new List<(string, string)> { (input, "the input"), (modelPath, "the model folder") };
+        if (imagePath is not null) reads.Add((imagePath, "the --image"));
+        if (negativeImagePath is not null) reads.Add((negativeImagePath, "the --negative-image"));
+        var output = r.Output ?? DefaultOutput(input);
+        bool folder = VideoWriter.IsFolder(output);
+        var outputPath = OutputPaths.Check(output, r.Overwrite, folder, [.. reads]);
+        // Files named after the output go beside it, a folder's too: never inside the folder, never a hidden ".json".
+        var stem = Path.TrimEndingDirectorySeparator(outputPath);
+        string previewVideo = PreviewPath(stem, folder, ".mp4"), previewImage = PreviewPath(stem, folder, ".png"), settingsPath = stem + ".json";
         foreach (var path in r.Preview ? [settingsPath, previewVideo, previewImage] : new[] { settingsPath })
-            CommandOptions.CheckOutput(path, r.Overwrite);
+            OutputPaths.Check(path, r.Overwrite, folder: false, [.. reads]);
+        if (r.Overwrite && File.Exists(settingsPath) && !IsSettings(settingsPath))
+            throw new IOException($"Output {settingsPath} is not a settings file Vidiff wrote; --overwrite replaces only what an earlier run wrote. Move it, or choose another output.");
 
         int threads = Threads.Configure();
-        var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
         using var model = ModelFolder.Load(modelPath, r.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
         int stride = model.Config.Autoencoder.Stride;
@@ -83,17 +94,10 @@ static class EditCommand
             throw new ArgumentException($"--size {width}x{height}: width and height must be multiples of the latent stride {stride}.");
         var video = FrameOptions.Open(input, r.Frames, width, height);
 
-        using var image = r.Image is null ? null : ImageFile.ReadRgb(r.Image).unsqueeze(0);
-        using var negativeImage = r.NegativeImage is null ? null : ImageFile.ReadRgb(r.NegativeImage).unsqueeze(0);
+        using var image = imagePath is null ? null : ImageFile.ReadRgb(imagePath).unsqueeze(0);
+        using var negativeImage = negativeImagePath is null ? null : ImageFile.ReadRgb(negativeImagePath).unsqueeze(0);
         var options = (r.Options with { Prompt = r.Prompt, Image = image, NegativePrompt = r.Negative, NegativeImage = negativeImage }).Resolve(model.Config);
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true; // let the pipeline stop within a step and the writers remove their temp files
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         var summary = new Table().HideHeaders().AddColumns("", "");
         summary.AddRow("input", CommandErrors.Escape($"{input} ({video.Probe.Width}×{video.Probe.Height}, {video.Probe.FrameRate:0.###} fps)"));
         summary.AddRow("frames", $"{video.FrameCount} at {width}×{height} ({r.Frames.Fit.ToString().ToLowerInvariant()})");
@@ -108,12 +112,11 @@ static class EditCommand
         AnsiConsole.Write(summary);
         var phases = new Dictionary<EditProgress.Phase, TimeSpan>();
         var pipelineClock = Stopwatch.StartNew();
-        try
-        {
+        { // the writers' scope: their ffmpeg has ended (and an unfinished output is gone) before the settings are written
             int chunk = model.Config.WindowFrames;
             var pipeline = new EditPipeline(model);
-            using var writer = video.Writer(outputPath);
-            using var previewWriter = r.Preview ? video.Writer(previewVideo, widthFactor: 4, audio: false) : null;
+            using var writer = video.Writer(outputPath, r.Overwrite);
+            using var previewWriter = r.Preview ? video.Writer(previewVideo, r.Overwrite, widthFactor: 4, audio: false) : null;
             // Rows of the preview picture: first, one-third, two-thirds and last frame, so motion shows at a glance.
             var rows = Enumerable.Range(0, 4).Select(i => i * (video.FrameCount - 1) / 3).Distinct().ToArray();
             var picture = new List<Tensor>();
@@ -129,13 +132,13 @@ static class EditCommand
                             picture.Add(strip[row - previewed].clone().DetachFromDisposeScope());
                         previewed += (int)strip.shape[0];
                     },
-                    progress, cancel.Token));
+                    progress, Shutdown.Token));
                 writer.Complete();
                 if (previewWriter is not null)
                 {
                     previewWriter.Complete();
                     using var grid = cat(picture, 1);
-                    ImageFile.WriteRgb(previewImage, grid);
+                    ImageFile.WriteRgb(previewImage, grid, r.Overwrite);
                 }
             }
             finally
@@ -143,13 +146,9 @@ static class EditCommand
                 foreach (var row in picture) row.Dispose();
             }
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
 
         var total = pipelineClock.Elapsed;
-        WriteSettings(settingsPath, r, options, input, video, outputPath, modelPath, model.Config, clock.Elapsed);
+        WriteSettings(settingsPath, r, options, input, video, outputPath, modelPath, model.Config, clock.Elapsed, r.Overwrite);
         AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(outputPath)}[/] ({video.FrameCount} frames) in {clock.Elapsed.TotalSeconds:F1} s");
         AnsiConsole.MarkupLine($"[grey]{PhaseTimes(phases, total)}[/]");
         if (r.Preview) AnsiConsole.MarkupLine($"preview [bold]{CommandErrors.Escape(previewVideo)}[/] and {CommandErrors.Escape(previewImage)}");
@@ -169,7 +168,9 @@ static class EditCommand
                 var decode = context.AddTask("decode", maxValue: frames);
                 run(new Progress(p =>
                 {
-                    began.TryAdd(p.Stage, p.Elapsed);
+                    // Logs and job runners see no bars: one line as each phase begins says where the run is.
+                    if (began.TryAdd(p.Stage, p.Elapsed) && !AnsiConsole.Profile.Capabilities.Interactive)
+                        AnsiConsole.WriteLine($"{p.Stage.ToString().ToLowerInvariant()} …");
                     switch (p.Stage)
                     {
                         case EditProgress.Phase.Structure: structure.Value = p.Frames; break;
@@ -197,7 +198,7 @@ static class EditCommand
     }
 
     /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>
-    static void WriteSettings(string path, Request r, EditOptions o, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed)
+    static void WriteSettings(string path, Request r, EditOptions o, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
     {
         var settings = new Dictionary<string, object?>
         {
@@ -235,7 +236,21 @@ static class EditCommand
             ["command"] = Reproduce(r, o, input, output, modelPath, video),
         };
         var json = JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")));
+        AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")), replace);
+    }
+
+    /// <summary>Whether a file is an edit's settings (a JSON object with "vidiff_version"), which --overwrite may replace.</summary>
+    static bool IsSettings(string path)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("vidiff_version", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     static string Reproduce(Request r, EditOptions o, string input, string output, string modelPath, FrameOptions.Opened video)
@@ -267,8 +282,8 @@ static class EditCommand
     static string DefaultOutput(string input) =>
         Path.Combine(Path.GetDirectoryName(input)!, Path.GetFileNameWithoutExtension(input.TrimEnd(Path.DirectorySeparatorChar)) + ".edit.mp4");
 
-    static string PreviewPath(string output, string extension) =>
-        Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileNameWithoutExtension(output) + ".preview" + extension);
+    static string PreviewPath(string output, bool folder, string extension) =>
+        Path.Combine(Path.GetDirectoryName(output)!, (folder ? Path.GetFileName(output) : Path.GetFileNameWithoutExtension(output)) + ".preview" + extension);
 
     sealed class Progress(Action<EditProgress> report) : IProgress<EditProgress>
     {

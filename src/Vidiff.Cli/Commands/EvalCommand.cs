@@ -55,11 +55,12 @@ static class EvalCommand
         if (r.Clips < 1) throw new ArgumentException($"--clips must be at least 1, got {r.Clips}.");
         if (r.GuidanceClips < 1) throw new ArgumentException($"--guidance-clips must be at least 1, got {r.GuidanceClips}.");
         if (r.Frames < 2) throw new ArgumentException($"--frames must be at least 2, got {r.Frames}.");
-        var outputPath = r.Output is null ? null : CommandOptions.CheckOutput(r.Output, r.Overwrite);
-        var markdownPath = r.Markdown is null ? null : CommandOptions.CheckOutput(r.Markdown, r.Overwrite);
-        var sheetPath = r.Sheet is null ? null : CommandOptions.CheckOutput(r.Sheet, r.Overwrite);
+        using var cooperate = Shutdown.Cooperate(); // stops within a denoising step; nothing is written before the end
+        var modelPath = CommandOptions.ResolveModel(r.Model);
+        var outputPath = r.Output is null ? null : OutputPaths.Check(r.Output, r.Overwrite, folder: false, (modelPath, "the model folder"));
+        var markdownPath = r.Markdown is null ? null : OutputPaths.Check(r.Markdown, r.Overwrite, folder: false, (modelPath, "the model folder"));
+        var sheetPath = r.Sheet is null ? null : OutputPaths.Check(r.Sheet, r.Overwrite, folder: false, (modelPath, "the model folder"));
         int threads = Threads.Configure();
-        var modelPath = Path.GetFullPath(CommandOptions.ResolveModel(r.Model));
         using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
         var config = model.Config;
         if (config.Width != config.Height)
@@ -69,44 +70,30 @@ static class EvalCommand
         var options = new EvalOptions(r.Frames, r.Steps, r.Levels, r.Clips, r.GuidanceClips);
         options.LevelsFor(config); // refused before any rendering
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true; // stop within a denoising step; nothing is written before the end
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         HeldOutSet? set = null;
         EvalReport? report = null;
         var sheetRows = new List<TorchSharp.torch.Tensor>();
-        try
-        {
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(context =>
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var render = context.AddTask("held-out scenes", maxValue: 1);
+                set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
                 {
-                    var render = context.AddTask("held-out scenes", maxValue: 1);
-                    set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
-                    {
-                        render.MaxValue = s.Total;
-                        render.Value = s.Written + s.Skipped;
-                    });
-                    render.Value = render.MaxValue;
-                    var edits = context.AddTask("edits", maxValue: 1);
-                    report = EvalRunner.Run(model, set, options, new Reporter(p =>
-                    {
-                        edits.MaxValue = p.Total;
-                        edits.Value = p.Done;
-                        edits.Description = CommandErrors.Escape(p.Task);
-                    }), sheetPath is null ? null : row => sheetRows.Add(row.clone().DetachFromDisposeScope()), cancel.Token);
-                    edits.Description = "edits";
-                    edits.Value = edits.MaxValue;
+                    render.MaxValue = s.Total;
+                    render.Value = s.Written + s.Skipped;
                 });
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+                render.Value = render.MaxValue;
+                var edits = context.AddTask("edits", maxValue: 1);
+                report = EvalRunner.Run(model, set, options, new Reporter(p =>
+                {
+                    edits.MaxValue = p.Total;
+                    edits.Value = p.Done;
+                    edits.Description = CommandErrors.Escape(p.Task);
+                }), sheetPath is null ? null : row => sheetRows.Add(row.clone().DetachFromDisposeScope()), Shutdown.Token);
+                edits.Description = "edits";
+                edits.Value = edits.MaxValue;
+            });
 
         var table = new Table().AddColumns("figure", "value", "bar", "result");
         foreach (var f in report!.Figures)
@@ -132,18 +119,18 @@ static class EvalCommand
                 ["report"] = report,
             };
             var text = JsonSerializer.Serialize(json, Json);
-            AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
+            AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")), r.Overwrite);
             AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(outputPath)}[/]");
         }
         if (markdownPath is not null)
         {
-            AtomicFile.Write(markdownPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())));
+            AtomicFile.Write(markdownPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToMarkdown())), r.Overwrite);
             AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(markdownPath)}[/]");
         }
         if (sheetPath is not null)
         {
             using var picture = TorchSharp.torch.cat(sheetRows, 1);
-            ImageFile.WriteRgb(sheetPath, picture);
+            ImageFile.WriteRgb(sheetPath, picture, r.Overwrite);
             foreach (var row in sheetRows) row.Dispose();
             AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(sheetPath)}[/]");
         }

@@ -20,6 +20,12 @@ sealed class FrameOptions
     /// <summary>The side of the frames the model sees (--size).</summary>
     public const int MaxSize = 2048;
 
+    /// <summary>--fps: beyond the rates of high-speed cameras, ffmpeg would only invent frames (1e9 of them hang it).</summary>
+    public const double MaxFps = 240;
+
+    /// <summary>--start and --duration: 10⁷ s (115 days) is past any video; ffmpeg counts time in int64 microseconds.</summary>
+    public const double MaxSeconds = 1e7;
+
     readonly Option<string?> size = new("--size") { Description = "Frame size WxH the model sees (multiples of the latent stride); default the model's." };
     readonly Option<FrameFit> fit = new("--fit") { Description = "Fit frames to the size: crop (centre) or pad.", DefaultValueFactory = _ => FrameFit.Crop };
     readonly Option<double?> start = CommandOptions.Number<double>("--start", "Seconds into the input to start at.");
@@ -33,8 +39,19 @@ sealed class FrameOptions
         foreach (var option in new Option[] { size, fit, start, duration, every, fps, maxFrames }) command.Add(option);
     }
 
-    public Values Read(ParseResult parse) => new(CommandOptions.ParseSize(parse.GetValue(size)), parse.GetValue(fit),
-        parse.GetValue(start), parse.GetValue(duration), parse.GetValue(every), parse.GetValue(fps), parse.GetValue(maxFrames));
+    /// <summary>The options as given, checked against their ranges before any work.</summary>
+    public Values Read(ParseResult parse)
+    {
+        var v = new Values(CommandOptions.ParseSize(parse.GetValue(size)), parse.GetValue(fit),
+            parse.GetValue(start), parse.GetValue(duration), parse.GetValue(every), parse.GetValue(fps), parse.GetValue(maxFrames));
+        if (v.Every is int e && e < 1) throw new ArgumentException($"--every expects a positive integer, got {e}.");
+        if (v.Every is not null && v.Fps is not null) throw new ArgumentException("Give at most one of --every and --fps.");
+        if (v.Fps is double f && !(f > 0 && f <= MaxFps)) throw new ArgumentException($"--fps {f} is outside (0, {MaxFps}] frames per second.");
+        if (v.MaxFrames is int m && m < 1) throw new ArgumentException($"--max-frames expects a positive integer, got {m}.");
+        if (v.Start is double s && !(s >= 0 && s <= MaxSeconds)) throw new ArgumentException($"--start {s} is outside [0, {MaxSeconds:0}] seconds.");
+        if (v.Duration is double d && !(d > 0 && d <= MaxSeconds)) throw new ArgumentException($"--duration {d} is outside (0, {MaxSeconds:0}] seconds.");
+        return v;
+    }
 
     public sealed record Values((int Width, int Height)? Size, FrameFit Fit, double? Start, double? Duration, int? Every, double? Fps, int? MaxFrames)
     {
@@ -53,8 +70,8 @@ sealed class FrameOptions
     public sealed record Opened(VideoProbe Probe, FrameSelection Selection, int Width, int Height, FrameFit Fit, int FrameCount, double FrameRate)
     {
         /// <summary>A writer at this clip's size and rate carrying the input's audio for the selected span.</summary>
-        public VideoWriter Writer(string path, int widthFactor = 1, bool audio = true) =>
-            new(path, widthFactor * Width, Height, FrameRate, audio ? Probe.Path : null, Selection.Start, Selection == FrameSelection.All ? null : FrameCount / FrameRate);
+        public VideoWriter Writer(string path, bool replace, int widthFactor = 1, bool audio = true) =>
+            new(path, widthFactor * Width, Height, FrameRate, audio ? Probe.Path : null, Selection.Start, Selection == FrameSelection.All ? null : FrameCount / FrameRate, replace);
 
         /// <summary>The selected, fitted frames as chunks [n, 3, Height, Width] in [−1, 1]; each call reads the input anew.</summary>
         public IEnumerable<Tensor> Read(int chunk)
@@ -64,15 +81,9 @@ sealed class FrameOptions
         }
     }
 
-    /// <summary>Probes the input (not a video, no frames, unreadable codec fail here) and checks the selection and limits.</summary>
+    /// <summary>Probes the input (not a video, no frames, unreadable codec fail here) and checks the selection against it.</summary>
     public static Opened Open(string input, Values v, int width, int height)
     {
-        if (v.Every is int e && e < 1) throw new ArgumentException($"--every expects a positive integer, got {e}.");
-        if (v.Every is not null && v.Fps is not null) throw new ArgumentException("Give at most one of --every and --fps.");
-        if (v.Fps is double f && !(f > 0)) throw new ArgumentException($"--fps expects a positive number, got {f}.");
-        if (v.MaxFrames is int m && m < 1) throw new ArgumentException($"--max-frames expects a positive integer, got {m}.");
-        if (v.Start is double s && !(s >= 0)) throw new ArgumentException($"--start expects seconds ≥ 0, got {s}.");
-        if (v.Duration is double d && !(d > 0)) throw new ArgumentException($"--duration expects seconds > 0, got {d}.");
         if (width > MaxSize || height > MaxSize) throw new ArgumentException($"--size {width}x{height} is beyond the limit of {MaxSize} pixels a side.");
 
         var probe = VideoProbe.Run(input);

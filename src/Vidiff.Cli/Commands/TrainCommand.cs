@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
@@ -56,16 +55,9 @@ static class TrainCommand
 
     static int Run(string stage, string dataDir, string modelDir, TrainingOptions options, UnetSettings unet)
     {
-        using var cancel = new CancellationTokenSource();
         // The first Ctrl+C (SIGINT) or `kill` (SIGTERM) ends the stage cleanly (checkpoint and export), a second one kills
         // the process; SIGTERM matters for background runs, where SIGINT is ignored.
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        }
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var cooperate = Shutdown.Cooperate();
         try
         {
             Threads.Configure();
@@ -88,7 +80,7 @@ static class TrainCommand
                         task.Description = double.IsNaN(p.Loss)
                             ? $"{p.Stage} {p.Step}/{p.Steps}"
                             : string.Create(CultureInfo.InvariantCulture, $"{p.Stage} step {p.Step}/{p.Steps} loss {p.Loss:G4}");
-                    }), cancel.Token);
+                    }), Shutdown.Token);
                     if (!File.Exists(configPath)) ctx.WriteConfig(ModelConfig.Mini(1024, 1023)); // the clip stage sets the tokenizer's real values
                     result = stage switch
                     {

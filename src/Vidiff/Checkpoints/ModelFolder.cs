@@ -94,6 +94,8 @@ public sealed class ModelFolder : IDisposable
     /// </summary>
     public static ModelFolder Load(string directory, ScalarType dtype = ScalarType.Float32)
     {
+        if (File.Exists(directory))
+            throw new IOException($"Model folder {directory} is a file; expected a folder holding {ConfigFile} and the weights (vidiff model new and vidiff import make one).");
         if (!System.IO.Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Model folder {directory} does not exist.");
         var missing = Files.Where(f => !File.Exists(Path.Combine(directory, f))).ToList();

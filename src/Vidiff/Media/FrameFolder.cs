@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vidiff.Runtime;
 using static TorchSharp.torch;
 
 namespace Vidiff.Media;
@@ -18,19 +19,57 @@ public static class FrameFolder
     {
         var target = Path.GetFullPath(dir);
         var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        using var cleanup = Shutdown.Temporary(temp);
         Directory.CreateDirectory(temp);
+        Ffmpeg.Run(["-f", "rawvideo", "-pix_fmt", pixelFormat, "-s", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"),
+            "-i", "-", "-start_number", "0", "-y", Path.Combine(temp, "%05d.png")], $"writing the frames of {dir}", pixels.Length, pixels, dir);
+        Place(temp, target, replace: true);
+    }
+
+    /// <summary>What an output folder holds besides numbered frames (00000.png, …), the only files a run of Vidiff
+    /// writes there: entries relative to the folder, subfolders with a trailing '/'.</summary>
+    public static IReadOnlyList<string> Foreign(string dir) =>
+        Directory.EnumerateFileSystemEntries(dir).Where(e => !IsFrame(e))
+            .Select(e => Path.GetFileName(e) + (Directory.Exists(e) ? "/" : "")).Order(StringComparer.Ordinal).ToList();
+
+    static bool IsFrame(string path) =>
+        File.Exists(path) && Path.GetExtension(path) == ".png" && Path.GetFileNameWithoutExtension(path) is { Length: > 0 } n && n.All(char.IsAsciiDigit);
+
+    /// <summary>
+    /// Moves a finished folder of frames from <paramref name="temp"/> to <paramref name="target"/>. Without
+    /// <paramref name="replace"/> an existing target is never touched (the kernel refuses the rename). With it, the
+    /// target is replaced only if it holds nothing but numbered frames; its frames are deleted one by one and the
+    /// folder removed only once empty, so nothing else a user put there can be lost, even if it appears meanwhile.
+    /// </summary>
+    public static void Place(string temp, string target, bool replace)
+    {
+        if (!replace || !Directory.Exists(target))
+        {
+            Posix.Rename(temp, target, replace: false);
+            return;
+        }
+        var foreign = Foreign(target);
+        if (foreign.Count > 0) throw ForeignFiles(target, foreign);
+        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.old");
+        Posix.Rename(target, old, replace: false);
         try
         {
-            Ffmpeg.Run(["-f", "rawvideo", "-pix_fmt", pixelFormat, "-s", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"),
-                "-i", "-", "-start_number", "0", "-y", Path.Combine(temp, "%05d.png")], pixels, dir);
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            Directory.Move(temp, target);
+            Posix.Rename(temp, target, replace: false);
         }
-        finally
+        catch (IOException)
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            Posix.Rename(old, target, replace: false);
+            throw;
         }
+        foreach (var frame in Directory.EnumerateFiles(old).Where(IsFrame).ToList()) File.Delete(frame);
+        // Not recursive: anything that arrived since the check stays, in the .old folder beside the output.
+        if (!Directory.EnumerateFileSystemEntries(old).Any()) Directory.Delete(old);
     }
+
+    /// <summary>The refusal of --overwrite on a folder that holds what Vidiff did not write.</summary>
+    public static IOException ForeignFiles(string dir, IReadOnlyList<string> foreign) =>
+        new($"Output folder {dir} holds {(foreign.Count == 1 ? "an entry" : $"{foreign.Count} entries")} Vidiff did not write " +
+            $"({string.Join(", ", foreign.Take(5))}{(foreign.Count > 5 ? ", …" : "")}); --overwrite replaces only a folder of numbered frames from an earlier run. Choose another output, or move them.");
 
     /// <summary>All images of the folder as [F,3,H,W] in [-1,1], decoded by one ffmpeg process.</summary>
     public static Tensor Read(string dir)
@@ -58,17 +97,12 @@ public static class FrameFolder
         var files = List(dir);
         var (w, h) = ImageFile.Size(files[0]);
         var list = MediaInput.WriteConcatList(files);
-        try
-        {
-            var bytes = Ffmpeg.Run(["-f", "concat", "-safe", "0", "-i", list, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], subject: dir);
-            if (bytes.Length != files.Count * w * h * bytesPerPixel)
-                throw new MediaException($"{dir}: decoded {bytes.Length} bytes for {files.Count} images of {w}×{h}; expected images of one size");
-            return (bytes, files.Count, h, w);
-        }
-        finally
-        {
-            File.Delete(list);
-        }
+        using var cleanup = Shutdown.Temporary(list);
+        var bytes = Ffmpeg.Run(["-f", "concat", "-safe", "0", "-i", list, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"],
+            $"reading the frames of {dir}", (double)files.Count * w * h, subject: dir);
+        if (bytes.Length != files.Count * w * h * bytesPerPixel)
+            throw new MediaException($"{dir}: decoded {bytes.Length} bytes for {files.Count} images of {w}×{h}; expected images of one size");
+        return (bytes, files.Count, h, w);
     }
 
     /// <summary>The numbered images of a folder, in the order of the number in their names.</summary>

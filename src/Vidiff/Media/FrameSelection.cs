@@ -11,14 +11,14 @@ public sealed record FrameSelection(double? Start = null, double? Duration = nul
     public IEnumerable<string> InputArguments()
     {
         if (Start is double s) yield return "-ss";
-        if (Start is double s2) yield return s2.ToString("R", CultureInfo.InvariantCulture);
+        if (Start is double s2) yield return Ffmpeg.Decimal(s2);
         if (Duration is double d) yield return "-t";
-        if (Duration is double d2) yield return d2.ToString("R", CultureInfo.InvariantCulture);
+        if (Duration is double d2) yield return Ffmpeg.Decimal(d2);
     }
 
     /// <summary>The filters that thin the frames out.</summary>
     public string Filter => Every is int n ? string.Create(CultureInfo.InvariantCulture, $"select=not(mod(n\\,{n})),setpts=N/FRAME_RATE/TB")
-        : Fps is double f ? string.Create(CultureInfo.InvariantCulture, $"fps={f:R}")
+        : Fps is double f ? $"fps={Ffmpeg.Decimal(f)}"
         : "";
 
     public double FrameRate(VideoProbe probe) => Every is int n ? probe.FrameRate / n : Fps ?? probe.FrameRate;
@@ -31,7 +31,7 @@ public sealed record FrameSelection(double? Start = null, double? Duration = nul
         else
         {
             using var input = new MediaInput(probe, this);
-            count = VideoProbe.CountFrames(input.Arguments, Filter, probe.Path);
+            count = VideoProbe.CountFrames(input.Arguments, Filter, probe.Path, (double)probe.FrameCount * probe.Width * probe.Height);
         }
         return MaxFrames is int m ? Math.Min(m, count) : count;
     }

@@ -10,16 +10,29 @@ namespace Vidiff.Media;
 /// </summary>
 public static class ImageFile
 {
+    const string Expected = "an image file (PNG, JPEG, WebP, …)";
+
     public static (int Width, int Height) Size(string path)
     {
-        if (!File.Exists(path)) throw new MediaException($"{path}: no such file; expected an image");
-        var text = System.Text.Encoding.ASCII.GetString(Ffmpeg.Probe(
-            ["-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path], path)).Trim();
+        InputFile.Check(path, "Image", Expected);
+        string text;
+        try
+        {
+            text = System.Text.Encoding.ASCII.GetString(Ffmpeg.Probe(
+                ["-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path], $"reading the size of {path}", path)).Trim();
+        }
+        catch (MediaException)
+        {
+            throw Undecodable(path);
+        }
         var parts = text.Split(',');
-        if (parts.Length < 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h))
-            throw new MediaException($"{path}: not an image ffmpeg can read");
+        if (parts.Length < 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 1 || h < 1)
+            throw Undecodable(path);
         return (w, h);
     }
+
+    /// <summary>ffmpeg's own words for a corrupt image ("Error marking filters as finished") say nothing to a user.</summary>
+    static MediaException Undecodable(string path) => new($"Image {path} cannot be decoded; expected {Expected} ffmpeg can read.");
 
     public static Tensor ReadRgb(string path)
     {
@@ -28,8 +41,9 @@ public static class ImageFile
         return Pixels.FromRgb24(bytes, 1, h, w)[0];
     }
 
-    public static void WriteRgb(string path, Tensor image) =>
-        Encode(path, "rgb24", image.shape[2], image.shape[1], Pixels.ToRgb24(image.unsqueeze(0)));
+    /// <summary>Writes [3,H,W] in [-1,1]; without <paramref name="replace"/> an existing file is never replaced.</summary>
+    public static void WriteRgb(string path, Tensor image, bool replace = true) =>
+        Encode(path, "rgb24", image.shape[2], image.shape[1], Pixels.ToRgb24(image.unsqueeze(0)), replace);
 
     public static Tensor ReadGray16(string path)
     {
@@ -37,7 +51,7 @@ public static class ImageFile
         return Pixels.FromGray16(Decode(path, "gray16le", w * h * 2), [h, w]);
     }
 
-    public static void WriteGray16(string path, Tensor image) => Encode(path, "gray16le", image.shape[1], image.shape[0], Pixels.ToGray16(image));
+    public static void WriteGray16(string path, Tensor image) => Encode(path, "gray16le", image.shape[1], image.shape[0], Pixels.ToGray16(image), true);
 
     public static Tensor ReadGray8(string path)
     {
@@ -45,17 +59,25 @@ public static class ImageFile
         return tensor(Decode(path, "gray", w * h), [h, w]);
     }
 
-    public static void WriteGray8(string path, Tensor image) => Encode(path, "gray", image.shape[1], image.shape[0], Pixels.ToGray8(image));
+    public static void WriteGray8(string path, Tensor image) => Encode(path, "gray", image.shape[1], image.shape[0], Pixels.ToGray8(image), true);
 
     static byte[] Decode(string path, string pixelFormat, int expected)
     {
-        var bytes = Ffmpeg.Run(["-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], subject: path);
-        if (bytes.Length != expected) throw new MediaException($"{path}: decoded {bytes.Length} bytes, expected {expected}");
+        byte[] bytes;
+        try
+        {
+            bytes = Ffmpeg.Run(["-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"], $"decoding {path}", expected, subject: path);
+        }
+        catch (MediaException)
+        {
+            throw Undecodable(path);
+        }
+        if (bytes.Length != expected) throw Undecodable(path);
         return bytes;
     }
 
-    static void Encode(string path, string pixelFormat, long width, long height, byte[] pixels) =>
+    static void Encode(string path, string pixelFormat, long width, long height, byte[] pixels, bool replace) =>
         AtomicFile.WriteVia(path, temp => Ffmpeg.Run(
             ["-f", "rawvideo", "-pix_fmt", pixelFormat, "-s", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"), "-i", "-",
-             "-frames:v", "1", "-y", temp], pixels, path));
+             "-frames:v", "1", "-y", temp], $"writing {path}", width * height, pixels, path), replace);
 }

@@ -9,7 +9,7 @@ namespace Vidiff.Media;
 /// </summary>
 sealed class MediaInput : IDisposable
 {
-    readonly string? list;
+    readonly IDisposable? list;
 
     public IReadOnlyList<string> Arguments { get; }
 
@@ -19,9 +19,9 @@ sealed class MediaInput : IDisposable
         var format = new List<string>();
         if (probe.IsFolder)
         {
-            list = WriteConcatList(FrameFolder.List(probe.Path));
+            input = WriteConcatList(FrameFolder.List(probe.Path));
+            list = Runtime.Shutdown.Temporary(input);
             format.AddRange(["-f", "concat", "-safe", "0"]);
-            input = list;
         }
         Arguments = [.. selection.InputArguments(), .. format, "-i", input];
     }
@@ -31,15 +31,12 @@ sealed class MediaInput : IDisposable
     {
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vidiff-{Guid.NewGuid():N}.ffconcat");
         var text = new StringBuilder("ffconcat version 1.0\n");
-        string duration = (1 / VideoProbe.FolderFrameRate).ToString("R", CultureInfo.InvariantCulture);
+        string duration = Ffmpeg.Decimal(1 / VideoProbe.FolderFrameRate);
         foreach (var file in files)
             text.Append("file '").Append(System.IO.Path.GetFullPath(file).Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\nduration ").Append(duration).Append('\n');
         File.WriteAllText(path, text.ToString());
         return path;
     }
 
-    public void Dispose()
-    {
-        if (list is not null) File.Delete(list);
-    }
+    public void Dispose() => list?.Dispose();
 }

@@ -12,18 +12,18 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
 
     public static VideoProbe Run(string path)
     {
+        InputFile.Check(path, "Input", "a video file (mp4, mov, webm, mkv, gif, …) or a folder of numbered images", folder: true);
         if (Directory.Exists(path))
         {
             var files = FrameFolder.List(path);
             var (w, h) = ImageFile.Size(files[0]);
             return new VideoProbe(path, w, h, FolderFrameRate, files.Count, files.Count / FolderFrameRate, "image", false, null);
         }
-        if (!File.Exists(path)) throw new MediaException($"{path}: no such file or folder; expected a video or a folder of numbered images");
 
         JsonElement root;
         try
         {
-            root = JsonDocument.Parse(Ffmpeg.Probe(["-show_streams", "-show_format", "-of", "json", path], path)).RootElement;
+            root = JsonDocument.Parse(Ffmpeg.Probe(["-show_streams", "-show_format", "-of", "json", path], $"reading the streams of {path}", path)).RootElement;
         }
         catch (MediaException)
         {
@@ -49,7 +49,7 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
         int frames;
         try
         {
-            frames = CountFrames(["-i", path], "", path);
+            frames = CountFrames(["-i", path], "", path, Math.Max(duration, 1) * fps * width * height);
         }
         catch (MediaException)
         {
@@ -60,11 +60,13 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
             audio.ValueKind == JsonValueKind.Object, audio.ValueKind == JsonValueKind.Object ? Text(audio, "codec_name") : null);
     }
 
-    /// <summary>Frames the input gives through a filter chain (decoded at 2×2 grey, so only decoding costs).</summary>
-    internal static int CountFrames(IEnumerable<string> input, string filters, string subject)
+    /// <summary>Frames the input gives through a filter chain (decoded at 2×2 grey, so only decoding costs);
+    /// <paramref name="pixels"/> is the decoding work, which bounds ffmpeg's time.</summary>
+    internal static int CountFrames(IEnumerable<string> input, string filters, string subject, double pixels)
     {
         string chain = (filters.Length > 0 ? filters + "," : "") + "scale=2:2";
-        var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"], subject: subject);
+        var bytes = Ffmpeg.Run([.. input, "-vf", chain, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+            $"counting the frames of {subject}", pixels, subject: subject);
         return bytes.Length / 4;
     }
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Vidiff.Runtime;
 using static TorchSharp.torch;
 
 namespace Vidiff.Media;
@@ -14,7 +14,7 @@ public sealed class VideoReader : IDisposable
     readonly FrameSelection selection;
     readonly FrameFitting fitting;
     readonly MediaInput input;
-    Process? process;
+    ChildProcess? process;
 
     public VideoReader(string path, FrameSelection selection, FrameFitting fitting) : this(VideoProbe.Run(path), selection, fitting)
     {
@@ -44,32 +44,37 @@ public sealed class VideoReader : IDisposable
         if (selection.MaxFrames is int m) args.AddRange(["-frames:v", m.ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
 
-        var info = new ProcessStartInfo(Ffmpeg.FfmpegPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
         Stop();
-        var ffmpeg = process = Process.Start(info) ?? throw new MediaException($"{probe.Path}: could not start ffmpeg");
-        var stderr = ffmpeg.StandardError.ReadToEndAsync();
-        var stdout = ffmpeg.StandardOutput.BaseStream;
+        var ffmpeg = process = new ChildProcess(Ffmpeg.FfmpegPath, args, $"reading the frames of {probe.Path}", output: true);
+        var stdout = ffmpeg.Output;
         int frameBytes = 3 * fitting.Width * fitting.Height;
         var buffer = new byte[frameBytes * maxFrames];
+        // A chunk's bound: decoding the source frames it is made of (every N-th of them, say), plus, for the first,
+        // the frames a seek to --start may decode.
+        double sourceFrame = (double)probe.Width * probe.Height, chunkPixels = maxFrames * Math.Max(1, probe.FrameRate / selection.FrameRate(probe)) * sourceFrame;
+        double seekPixels = (selection.Start ?? 0) * probe.FrameRate * sourceFrame;
         try
         {
             while (true)
             {
-                int filled = 0;
-                while (filled < buffer.Length)
+                int filled = ffmpeg.Within(Ffmpeg.Bound(chunkPixels + seekPixels), () =>
                 {
-                    int read = stdout.Read(buffer, filled, buffer.Length - filled);
-                    if (read == 0) break;
-                    filled += read;
-                }
+                    int total = 0;
+                    while (total < buffer.Length)
+                    {
+                        int read = stdout.Read(buffer, total, buffer.Length - total);
+                        if (read == 0) break;
+                        total += read;
+                    }
+                    return total;
+                });
+                seekPixels = 0;
                 int frames = filled / frameBytes;
                 if (frames > 0) yield return Pixels.FromRgb24(buffer, frames, fitting.Height, fitting.Width);
                 if (filled < buffer.Length) break;
             }
-            ffmpeg.WaitForExit();
-            if (ffmpeg.ExitCode != 0)
-                throw new MediaException($"{probe.Path}: ffmpeg failed while reading frames ({stderr.Result.Trim().Split('\n').LastOrDefault()?.Trim()})");
+            if (ffmpeg.Finish(Ffmpeg.Bound()) != 0)
+                throw new MediaException($"{probe.Path}: ffmpeg failed while reading frames ({ffmpeg.LastError})");
         }
         finally
         {
@@ -80,8 +85,6 @@ public sealed class VideoReader : IDisposable
 
     void Stop()
     {
-        if (process is { HasExited: false }) process.Kill();
-        process?.WaitForExit();
         process?.Dispose();
         process = null;
     }

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
+using Vidiff.Runtime;
 using static TorchSharp.torch;
 
 namespace Vidiff.Media;
@@ -7,22 +6,25 @@ namespace Vidiff.Media;
 /// <summary>
 /// Streams frames into a video (mp4/mov/mkv: H.264 yuv420p; webm: VP9; gif: palette) or a PNG folder (a path without
 /// extension, or ending in '/'). Everything goes to a temporary file beside the target that <see cref="Complete"/>
-/// renames into place; disposing an unfinished writer deletes it, so a cancelled edit leaves nothing behind.
+/// renames into place; disposing an unfinished writer deletes it, so a cancelled edit leaves nothing behind. Without
+/// <c>replace</c> an existing target is never replaced; with it, a folder only if it holds nothing but numbered frames
+/// (<see cref="FrameFolder.Place"/>).
 /// The audio of <c>audioFrom</c> (from its <c>audioStart</c>, for <c>audioDuration</c>) is carried to mp4/webm/mov/mkv.
 /// </summary>
 public sealed class VideoWriter : IDisposable
 {
     readonly string target, temp;
-    readonly bool folder;
+    readonly bool folder, replace;
     readonly int width, height;
-    readonly Process process;
-    readonly Task<string> stderr;
-    bool completed;
+    readonly IDisposable cleanup;
+    readonly ChildProcess ffmpeg;
+    long written;
 
-    public VideoWriter(string path, int width, int height, double fps, string? audioFrom = null, double? audioStart = null, double? audioDuration = null)
+    public VideoWriter(string path, int width, int height, double fps, string? audioFrom = null, double? audioStart = null, double? audioDuration = null, bool replace = false)
     {
+        this.replace = replace;
         target = System.IO.Path.GetFullPath(path);
-        folder = path.EndsWith('/') || System.IO.Path.GetExtension(path).Length == 0;
+        folder = IsFolder(path);
         target = target.TrimEnd('/');
         string ext = System.IO.Path.GetExtension(target).ToLowerInvariant();
         // yuv420p stores chroma per 2×2 block.
@@ -35,20 +37,21 @@ public sealed class VideoWriter : IDisposable
         this.height = height;
 
         var args = new List<string> { "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", fps.ToString("R", CultureInfo.InvariantCulture), "-i", "-" };
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", Ffmpeg.Decimal(fps), "-i", "-" };
         string? audioCodec = audioFrom is null ? null : AudioCodec(audioFrom);
         if (audioCodec is not null && (folder || ext == ".gif"))
             AudioNote = $"the audio of {audioFrom} is left out: {(folder ? "a PNG folder" : "a GIF")} has no sound";
         else if (audioCodec is not null)
         {
-            if (audioStart is double s) args.AddRange(["-ss", s.ToString("R", CultureInfo.InvariantCulture)]);
-            if (audioDuration is double d) args.AddRange(["-t", d.ToString("R", CultureInfo.InvariantCulture)]);
+            if (audioStart is double s) args.AddRange(["-ss", Ffmpeg.Decimal(s)]);
+            if (audioDuration is double d) args.AddRange(["-t", Ffmpeg.Decimal(d)]);
             args.AddRange(["-i", audioFrom!, "-map", "0:v:0", "-map", "1:a:0"]);
             // Copy the track unchanged where the container takes its codec; otherwise the container's usual codec.
             bool fits = ext == ".webm" ? audioCodec is "opus" or "vorbis" : ext == ".mkv" || audioCodec is "aac" or "mp3" or "alac" or "ac3";
             args.AddRange(fits ? ["-c:a", "copy"] : ["-c:a", ext == ".webm" ? "libopus" : "aac"]);
             if (!fits) AudioNote = $"the {audioCodec} audio of {audioFrom} is re-encoded to {(ext == ".webm" ? "opus" : "aac")} for {ext}";
         }
+        cleanup = Shutdown.Temporary(temp);
         if (folder)
         {
             Directory.CreateDirectory(temp);
@@ -67,11 +70,19 @@ public sealed class VideoWriter : IDisposable
             args.Add(temp);
         }
 
-        var info = new ProcessStartInfo(Ffmpeg.FfmpegPath) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        process = Process.Start(info) ?? throw new MediaException($"{path}: could not start ffmpeg");
-        stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            ffmpeg = new ChildProcess(Ffmpeg.FfmpegPath, args, $"writing {path}", input: true);
+        }
+        catch
+        {
+            cleanup.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>An output path names a PNG folder when it ends in '/' or has no extension.</summary>
+    public static bool IsFolder(string path) => path.EndsWith('/') || System.IO.Path.GetExtension(path).Length == 0;
 
     /// <summary>Set when the source's audio could not be copied unchanged (re-encoded, or left out of a GIF or PNG folder).</summary>
     public string? AudioNote { get; }
@@ -82,7 +93,7 @@ public sealed class VideoWriter : IDisposable
         if (Directory.Exists(path)) return null; // a folder of images
         if (!File.Exists(path)) throw new MediaException($"{path}: no such file; expected the video whose audio to carry");
         var text = System.Text.Encoding.UTF8.GetString(Ffmpeg.Probe(
-            ["-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path], path)).Trim();
+            ["-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path], $"reading the audio streams of {path}", path)).Trim();
         return text.Length > 0 ? text : null;
     }
 
@@ -91,46 +102,45 @@ public sealed class VideoWriter : IDisposable
     {
         if (frames.dim() != 4 || frames.shape[1] != 3 || frames.shape[2] != height || frames.shape[3] != width)
             throw new ArgumentException($"expected frames [n, 3, {height}, {width}], got [{string.Join(", ", frames.shape)}]");
+        var bytes = Pixels.ToRgb24(frames);
         try
         {
-            process.StandardInput.BaseStream.Write(Pixels.ToRgb24(frames));
+            // The pipe takes the frames as fast as ffmpeg encodes them: the bound is that encoding's.
+            ffmpeg.Within(Ffmpeg.Bound(bytes.Length / 3), () => ffmpeg.Input.Write(bytes));
         }
         catch (IOException)
         {
             throw Failure();
         }
+        written += frames.shape[0];
     }
 
     /// <summary>Finishes encoding and moves the output into place (replacing an existing one).</summary>
     public void Complete()
     {
-        process.StandardInput.Close();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw Failure();
-        if (folder)
-        {
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            Directory.Move(temp, target);
-        }
-        else File.Move(temp, target, overwrite: true);
-        completed = true;
+        // A GIF's palette and x264's look-ahead are made at the end: the whole clip's encoding may still be ahead.
+        if (ffmpeg.Finish(Ffmpeg.Bound((double)written * width * height)) != 0) throw Failure();
+        if (folder) FrameFolder.Place(temp, target, replace);
+        else Posix.Rename(temp, target, replace);
     }
 
     MediaException Failure()
     {
-        if (!process.HasExited) process.WaitForExit();
-        return new MediaException($"{target}: ffmpeg could not write the video ({stderr.Result.Trim().Split('\n').LastOrDefault()?.Trim()})");
+        try
+        {
+            ffmpeg.Finish(Ffmpeg.Bound());
+        }
+        catch (IOException)
+        {
+            // The pipe is broken already; ffmpeg's exit and last words are what count.
+        }
+        return new MediaException($"{target}: ffmpeg could not write the video ({ffmpeg.LastError})");
     }
 
+    /// <summary>Ends ffmpeg and deletes the temporary output (nothing is left once <see cref="Complete"/> moved it into place).</summary>
     public void Dispose()
     {
-        if (!completed)
-        {
-            if (!process.HasExited) process.Kill();
-            process.WaitForExit();
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-        process.Dispose();
+        ffmpeg.Dispose();
+        cleanup.Dispose();
     }
 }

@@ -23,6 +23,14 @@ public sealed record EditOptions(
     ModelConfig.SamplerKind? Sampler = null,
     long Seed = 0)
 {
+    /// <summary>ω: past 30 the content difference swamps the prediction and frames saturate (image UIs stop there too);
+    /// below 0 it would push away from the content, which --negative does properly.</summary>
+    public const double MaxGuidance = 30;
+
+    /// <summary>ω_t: 1 is the video model, 0 the per-frame model; past 10 the extrapolation away from the per-frame
+    /// model saturates frames, and below 0 it points away from the video model.</summary>
+    public const double MaxTemporalGuidance = 10;
+
     /// <summary>These options with every unset knob taken from <paramref name="config"/>'s defaults, checked against the model.</summary>
     public EditOptions Resolve(ModelConfig config)
     {
@@ -49,9 +57,15 @@ public sealed record EditOptions(
             throw new ArgumentException($"--ts {StructureLevel} is outside [0, {config.StructureLevels}] (T_s of model {config.Name}).");
         if (Steps is < 1 || Steps > config.Schedule.Steps)
             throw new ArgumentException($"--steps {Steps} is outside [1, {config.Schedule.Steps}].");
-        if (Guidance is double g && !double.IsFinite(g))
-            throw new ArgumentException($"--guidance {g} is not a finite number.");
-        if (TemporalGuidance is double tg && !double.IsFinite(tg))
-            throw new ArgumentException($"--temporal-guidance {tg} is not a finite number.");
+        CheckScales();
+    }
+
+    /// <summary>The guidance scales against their ranges: what can be checked before a model is loaded.</summary>
+    public void CheckScales()
+    {
+        if (Guidance is double g && !(g >= 0 && g <= MaxGuidance))
+            throw new ArgumentException($"--guidance {g} is outside [0, {MaxGuidance}] (ω: 1 is the plain conditional model, 0 ignores the content).");
+        if (TemporalGuidance is double tg && !(tg >= 0 && tg <= MaxTemporalGuidance))
+            throw new ArgumentException($"--temporal-guidance {tg} is outside [0, {MaxTemporalGuidance}] (ω_t: 1 is the video model, 0 the per-frame model).");
     }
 }

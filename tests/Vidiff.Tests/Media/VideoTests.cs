@@ -20,7 +20,7 @@ public sealed class VideoTests : IDisposable
         args.AddRange(["-pix_fmt", "yuv420p"]);
         if (audio) args.AddRange(["-c:a", Path.GetExtension(name) == ".webm" ? "libopus" : "aac"]);
         args.AddRange(["-y", path]);
-        Ffmpeg.Run(args);
+        Ffmpeg.Run(args, $"making {name}");
         return path;
     }
 
@@ -96,7 +96,7 @@ public sealed class VideoTests : IDisposable
             writer.Complete();
         }
         var audioSeconds = double.Parse(System.Text.Encoding.ASCII.GetString(Ffmpeg.Probe(
-            ["-select_streams", "a:0", "-show_entries", "stream=duration", "-of", "csv=p=0", output])).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            ["-select_streams", "a:0", "-show_entries", "stream=duration", "-of", "csv=p=0", output], "reading the audio duration")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(2, audioSeconds, 0.1); // aac packets are 1024 samples (~21 ms): the cut lands within a few
     }
 
@@ -144,7 +144,7 @@ public sealed class VideoTests : IDisposable
     {
         var input = MakeClip("in.mp4", 2, 2, width: 96, height: 64);
         var rotated = Path.Combine(dir, "rotated.mp4");
-        Ffmpeg.Run(["-i", input, "-c", "copy", "-metadata:s:v", "rotate=90", "-y", rotated]);
+        Ffmpeg.Run(["-i", input, "-c", "copy", "-metadata:s:v", "rotate=90", "-y", rotated], "rotating");
         var probe = VideoProbe.Run(rotated);
         Assert.Equal((64, 96), (probe.Width, probe.Height));
         // Read at the upright size, the frames are not squeezed: fitting with crop or pad gives the same pixels.
@@ -207,11 +207,11 @@ public sealed class VideoTests : IDisposable
         Directory.CreateDirectory(empty);
         Assert.Contains("no images", Assert.Throws<MediaException>(() => VideoProbe.Run(empty)).Message);
         var audioOnly = Path.Combine(dir, "tone.mp4");
-        Ffmpeg.Run(["-f", "lavfi", "-i", "sine=duration=0.2", "-c:a", "aac", "-y", audioOnly]);
+        Ffmpeg.Run(["-f", "lavfi", "-i", "sine=duration=0.2", "-c:a", "aac", "-y", audioOnly], "making a tone");
         Assert.Contains("no video stream", Assert.Throws<MediaException>(() => VideoProbe.Run(audioOnly)).Message);
 
         var zeroFrames = Path.Combine(dir, "zero.mp4");
-        Ffmpeg.Run(["-f", "lavfi", "-i", "testsrc2=size=32x32:rate=10", "-frames:v", "0", "-y", zeroFrames]);
+        Ffmpeg.Run(["-f", "lavfi", "-i", "testsrc2=size=32x32:rate=10", "-frames:v", "0", "-y", zeroFrames], "making an empty video");
         var error = Assert.Throws<MediaException>(() => VideoProbe.Run(zeroFrames)).Message;
         Assert.Contains(zeroFrames, error);
         Assert.Contains("no frames", error);

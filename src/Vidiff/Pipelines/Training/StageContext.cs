@@ -74,7 +74,7 @@ public sealed record StageContext(
         string dir = RunDir(stage), svg = Path.Combine(dir, "loss.svg"), png = Path.Combine(dir, "loss.png");
         try
         {
-            Media.Ffmpeg.Run(["-y", "-loglevel", "error", "-i", svg, png], subject: svg);
+            Media.Ffmpeg.Run(["-y", "-i", svg, png], $"drawing {png}", subject: svg);
         }
         catch (Media.MediaException)
         {
