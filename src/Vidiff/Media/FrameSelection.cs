@@ -7,13 +7,16 @@ public sealed record FrameSelection(double? Start = null, double? Duration = nul
 {
     public static FrameSelection All { get; } = new();
 
-    /// <summary>ffmpeg arguments placed before -i: the time range (input seeking, frame-accurate when decoding).</summary>
-    public IEnumerable<string> InputArguments()
+    /// <summary>
+    /// ffmpeg arguments placed before -i: the time range (input seeking, frame-accurate when decoding). A duration
+    /// shorter than one frame holds the frame at the start; ffmpeg, told less than a frame, would give them all.
+    /// </summary>
+    public IEnumerable<string> InputArguments(VideoProbe probe)
     {
         if (Start is double s) yield return "-ss";
         if (Start is double s2) yield return Ffmpeg.Decimal(s2);
         if (Duration is double d) yield return "-t";
-        if (Duration is double d2) yield return Ffmpeg.Decimal(d2);
+        if (Duration is double d2) yield return Ffmpeg.Decimal(Math.Max(d2, 1 / probe.FrameRate));
     }
 
     /// <summary>The filters that thin the frames out.</summary>

@@ -23,7 +23,7 @@ sealed class MediaInput : IDisposable
             list = Runtime.Shutdown.Temporary(input);
             format.AddRange(["-f", "concat", "-safe", "0"]);
         }
-        Arguments = [.. selection.InputArguments(), .. format, "-i", input];
+        Arguments = [.. selection.InputArguments(probe), .. format, "-i", input];
     }
 
     /// <summary>An ffconcat list playing <paramref name="files"/> in order at the folder frame rate; the caller deletes it.</summary>

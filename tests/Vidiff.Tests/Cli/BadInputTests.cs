@@ -3,9 +3,11 @@ using Vidiff.Checkpoints;
 namespace Vidiff.Tests.Cli;
 
 /// <summary>
-/// Issue 3 §4: every bad input gets one line naming the file or value and what was expected, a non-zero exit code,
-/// and leaves every existing file untouched (the test folder holds an existing output the whole time).
+/// Issue 3 §4 and issue 16 §3–§5: every bad input gets one line naming the file or value and what was expected, exit
+/// code 1, and leaves every existing file untouched (the test folder holds an existing output the whole time); none
+/// hangs (a run is bounded by <see cref="CliFixture.Interrupt"/>).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
 {
     readonly string dir = Directory.CreateTempSubdirectory("vidiff-bad-").FullName;
@@ -15,13 +17,16 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
     string At(string name) => Path.Combine(dir, name);
 
     /// <summary>Runs vidiff with an existing out.mp4 present and checks the failure contract; returns the error line.</summary>
-    string Refused(params string[] args)
+    string Refused(params string[] args) => Refused(args, "vidiff");
+
+    /// <summary><see cref="Refused(string[])"/> for a run started through <paramref name="program"/> (setpriv).</summary>
+    string Refused(string[] args, string program)
     {
         File.WriteAllText(At("out.mp4"), "an earlier result");
         var before = CliFixture.Snapshot(dir);
         var modelBefore = CliFixture.Snapshot(fixture.Model);
-        var (code, stdout, stderr) = CliFixture.Vidiff(args);
-        Assert.True(code != 0, $"vidiff {string.Join(' ', args)} succeeded: {stdout}");
+        var (code, stdout, stderr) = program == "vidiff" ? CliFixture.Vidiff(args) : CliFixture.Run(program, args);
+        Assert.True(code == 1, $"vidiff {string.Join(' ', args)} exited {code}: {stdout}{stderr}");
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"expected one line, got: {stderr}");
         Assert.DoesNotContain("   at ", stderr);
@@ -98,7 +103,7 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
     [InlineData("--guidance")]
     [InlineData("--temporal-guidance")]
     public void GuidanceNotANumber(string option) =>
-        Assert.Contains($"{option} expects a number, got 'lots'", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), option, "lots")));
+        Assert.Contains($"{option} expects a finite number, got 'lots'", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), option, "lots")));
 
     [Fact]
     public void OutputNotWritable() =>
@@ -163,5 +168,93 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
             File.Copy(file, target);
         }
         return copy;
+    }
+
+    // Issue 16 §3: inputs that are not regular files would hang ffmpeg; options that would make it work forever.
+
+    [Theory]
+    [InlineData("edit")]
+    [InlineData("image")]
+    [InlineData("depth")]
+    public void ANamedPipeIsRefusedByName(string use)
+    {
+        var fifo = At("pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        var line = Refused(use switch
+        {
+            "edit" => Edit(fifo, "-p", "x", "-o", At("new.mp4")),
+            "image" => Edit(fixture.Clip, "--image", fifo, "-o", At("new.mp4")),
+            _ => ["depth", fifo, "--model", fixture.Model, "-o", At("new.mp4")],
+        });
+        Assert.Contains($"{fifo} is a named pipe (FIFO); expected", line);
+    }
+
+    [Theory]
+    [InlineData("--fps", "1e9", "--fps 1000000000 is outside (0, 240]")]
+    [InlineData("--fps", "Infinity", "--fps expects a finite number, got 'Infinity'")]
+    [InlineData("--start", "Infinity", "--start expects a finite number, got 'Infinity'")]
+    [InlineData("--duration", "Infinity", "--duration expects a finite number, got 'Infinity'")]
+    [InlineData("--duration", "NaN", "--duration expects a finite number, got 'NaN'")]
+    [InlineData("--start", "1e300", "--start 1E+300 is outside [0, 10000000] seconds")]
+    [InlineData("--guidance", "1e308", "--guidance 1E+308 is outside [0, 30]")]
+    [InlineData("--guidance", "-2", "--guidance -2 is outside [0, 30]")]
+    [InlineData("--temporal-guidance", "-1e300", "--temporal-guidance -1E+300 is outside [0, 10]")]
+    public void ValuesBeyondTheirRangeAreRefusedBeforeAnyWork(string option, string value, string expected) =>
+        Assert.Contains(expected, Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), option, value)));
+
+    [Fact]
+    public void ATinyDurationReachesFfmpegAsPlainDecimal()
+    {
+        // 1e-9 s once reached ffmpeg as "1E-09", which it cannot read; in plain decimal it selects the first frame.
+        var output = At("tiny.mp4");
+        var (code, stdout, stderr) = CliFixture.Vidiff(Edit(fixture.Clip, "-p", "x", "-o", output, "--duration", "1e-9"));
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(1, CliFixture.Probe(output).Frames);
+    }
+
+    // Issue 16 §5: messages that say what is wrong.
+
+    [Fact]
+    public void AnUnreadableInputIsReportedAsPermissionDenied()
+    {
+        // Outside the test folder, whose snapshot reads every file.
+        var locked = Path.Combine(fixture.Root, $"locked-{Guid.NewGuid():N}.mp4");
+        File.Copy(fixture.Clip, locked);
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        // root reads any file; setpriv drops the capabilities that let it (a user's run needs none of this).
+        string[] args = Edit(locked, "-p", "x", "-o", At("new.mp4"));
+        var line = Environment.UserName == "root"
+            ? Refused(["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", Path.Combine(AppContext.BaseDirectory, "vidiff"), .. args], "setpriv")
+            : Refused(args);
+        Assert.Contains($"Input {locked} cannot be read: permission denied", line);
+    }
+
+    [Fact]
+    public void ACorruptImageIsReportedAsNotDecodable()
+    {
+        var image = At("look.png");
+        CliFixture.Ffmpeg("-f", "lavfi", "-i", "color=c=blue:size=64x64", "-frames:v", "1", image);
+        var bytes = File.ReadAllBytes(image);
+        File.WriteAllBytes(image, [.. bytes.Take(40), .. Enumerable.Repeat((byte)0x5a, bytes.Length - 40)]); // the header survives
+        Assert.Contains($"Image {image} cannot be decoded; expected an image file", Refused(Edit(fixture.Clip, "--image", image, "-o", At("new.mp4"))));
+    }
+
+    [Fact]
+    public void AFolderAsTheImageAndAFileAsTheModelSayWhatTheyAre()
+    {
+        Assert.Contains($"--image {dir} is a folder; expected an image file", Refused(Edit(fixture.Clip, "--image", dir, "-o", At("new.mp4"))));
+        var file = At("model.bin");
+        File.WriteAllText(file, "weights?");
+        Assert.Contains($"Model folder {file} is a file; expected a folder holding vidiff.json",
+            Refused(["edit", fixture.Clip, "-p", "x", "-o", At("new.mp4"), "--model", file]));
+    }
+
+    [Fact]
+    public void ControlCharactersOfAPromptArePrintedEscaped()
+    {
+        var (code, stdout, stderr) = CliFixture.Vidiff(Edit(fixture.Clip, "-p", "a red\u001b[2J cube\u0007 \u202eebuc", "-o", At("new.mp4"), "--max-frames", "2"));
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("a red\\x1b[2J cube\\x07 \\u202eebuc", stdout);
+        Assert.DoesNotContain(stdout, c => c is '\u001b' or '\u0007' or '\u202e');
     }
 }

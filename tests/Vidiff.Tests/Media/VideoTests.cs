@@ -199,7 +199,7 @@ public sealed class VideoTests : IDisposable
     public void BadInputsNameTheFile()
     {
         var missing = Path.Combine(dir, "missing.mp4");
-        Assert.Contains("no such file", Assert.Throws<MediaException>(() => VideoProbe.Run(missing)).Message);
+        Assert.Contains($"{missing} does not exist", Assert.Throws<MediaException>(() => VideoProbe.Run(missing)).Message);
         var text = Path.Combine(dir, "notes.mp4");
         File.WriteAllText(text, "not a video");
         Assert.Contains("not a video", Assert.Throws<MediaException>(() => VideoProbe.Run(text)).Message);

@@ -191,7 +191,7 @@ public class EditPipelineTests
     [InlineData(-1, 2, 7.5, "--ts -1 is outside [0, 7]")]
     [InlineData(8, 2, 7.5, "--ts 8 is outside [0, 7]")]
     [InlineData(3, 0, 7.5, "--steps 0 is outside [1, 1000]")]
-    [InlineData(3, 2, double.NaN, "--guidance NaN is not a finite number")]
+    [InlineData(3, 2, double.NaN, "--guidance NaN is outside [0, 30]")]
     public void BadKnobsAreRefusedNamingTheValue(int ts, int steps, double guidance, string message)
     {
         using var model = EditFixtures.TinyModel();

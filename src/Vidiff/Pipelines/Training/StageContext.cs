@@ -80,6 +80,10 @@ public sealed record StageContext(
         {
             // The SVG stays; a machine without ffmpeg or librsvg only loses the raster copy.
         }
+        catch (OperationCanceledException) when (Cancel.IsCancellationRequested)
+        {
+            // A run stopped by a signal starts no more children (Shutdown); it keeps its checkpoint and the SVG.
+        }
         return new StageResult(stage, run.Step, Options.Steps, loss, clock.Elapsed, figures);
     }
 }
