@@ -36,7 +36,7 @@ static class CommandErrors
     /// <summary>A bad input or a problem of the environment, whose message says what to fix; anything else is a bug
     /// and keeps its stack trace.</summary>
     static bool IsUserError(Exception e) => e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
-        or TimeoutException or CheckpointMismatchException or CheckpointFormatException or MediaException or FfmpegMissingException;
+        or TimeoutException or CheckpointMismatchException or CheckpointFormatException or MediaException;
 
     /// <summary>Multi-line messages (a weights mismatch lists keys) joined into one line.</summary>
     static string OneLine(string message) =>

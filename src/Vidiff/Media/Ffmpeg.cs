@@ -9,6 +9,8 @@ namespace Vidiff.Media;
 /// </summary>
 public static class Ffmpeg
 {
+    /// <summary>The ffmpeg to run; a MediaException names the missing program (callers that turn a failed run into "not
+    /// a video" ask for the path first, so a missing ffmpeg is never reported as a bad file).</summary>
     public static string FfmpegPath => Locate("VIDIFF_FFMPEG", "ffmpeg");
     public static string FfprobePath => Locate("VIDIFF_FFPROBE", "ffprobe");
 
@@ -46,7 +48,7 @@ public static class Ffmpeg
             var candidate = Path.Combine(dir, name);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new FfmpegMissingException($"{name} not found; install it with: sudo apt-get install ffmpeg");
+        throw new MediaException($"{name} not found; install it with: sudo apt-get install ffmpeg");
     }
 
     /// <summary>

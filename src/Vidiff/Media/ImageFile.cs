@@ -15,6 +15,7 @@ public static class ImageFile
     public static (int Width, int Height) Size(string path)
     {
         InputFile.Check(path, "Image", Expected);
+        _ = Ffmpeg.FfprobePath;
         string text;
         try
         {
@@ -63,6 +64,7 @@ public static class ImageFile
 
     static byte[] Decode(string path, string pixelFormat, int expected)
     {
+        _ = Ffmpeg.FfmpegPath;
         byte[] bytes;
         try
         {

@@ -20,6 +20,7 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
             return new VideoProbe(path, w, h, FolderFrameRate, files.Count, files.Count / FolderFrameRate, "image", false, null);
         }
 
+        _ = Ffmpeg.FfprobePath;
         JsonElement root;
         try
         {
@@ -47,6 +48,7 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
         // Containers do not always store the frame count, and a stored one can lie: count decoded frames, which also
         // proves the codec decodes.
         int frames;
+        _ = Ffmpeg.FfmpegPath;
         try
         {
             frames = CountFrames(["-i", path], "", path, Math.Max(duration, 1) * fps * width * height);

@@ -257,4 +257,17 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("a red\\x1b[2J cube\\x07 \\u202eebuc", stdout);
         Assert.DoesNotContain(stdout, c => c is '\u001b' or '\u0007' or '\u202e');
     }
+
+    [Fact]
+    public void AMissingFfmpegIsNamedNotBlamedOnTheInput()
+    {
+        // ffprobe alone on the PATH: the probe of the streams works, counting the frames needs ffmpeg.
+        var bin = Path.Combine(fixture.Root, $"bin-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(bin);
+        File.CreateSymbolicLink(Path.Combine(bin, "ffprobe"), global::Vidiff.Media.Ffmpeg.FfprobePath);
+        var run = CliFixture.Interrupt(Path.Combine(AppContext.BaseDirectory, "vidiff"), Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4")), when: null,
+            environment: new Dictionary<string, string> { ["PATH"] = $"{bin}:{Path.GetDirectoryName(Environment.ProcessPath)}" });
+        Assert.Equal(1, run.Code);
+        Assert.Equal("error: ffmpeg not found; install it with: sudo apt-get install ffmpeg", run.Stderr.Trim());
+    }
 }
