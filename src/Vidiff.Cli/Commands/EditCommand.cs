@@ -108,7 +108,8 @@ static class EditCommand
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance}");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, model.Config.WindowFrames, model.Config.WindowOverlap).Windows.Count} of {model.Config.WindowFrames} frames, overlap {model.Config.WindowOverlap}");
-        summary.AddRow("threads, dtype", $"{threads}, {(r.Bf16 ? "bfloat16" : "float32")}");
+        summary.AddRow("threads, dtype", $"{threads}, {(r.Bf16 ? "bfloat16" : "float32")}" +
+            (r.Bf16 && NativeRuntime.OneDnnDisabledReason is not null ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
         AnsiConsole.Write(summary);
         var phases = new Dictionary<EditProgress.Phase, TimeSpan>();
         var pipelineClock = Stopwatch.StartNew();

@@ -129,20 +129,13 @@ public sealed class ModelFolder : IDisposable
             throw new IOException($"{directory} already exists and is not empty.");
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
+        using var cleanup = Runtime.Shutdown.Temporary(temp); // gone on failure, on a signal, and once moved into place
         System.IO.Directory.CreateDirectory(temp);
-        try
-        {
-            File.WriteAllText(Path.Combine(temp, ConfigFile), Config.ToJson());
-            foreach (var (file, module) in Networks) ModuleWeights.Save(module, Path.Combine(temp, file));
-            Tokenizer.Save(Path.Combine(temp, TokenizerFolder));
-            if (System.IO.Directory.Exists(full)) System.IO.Directory.Delete(full);
-            System.IO.Directory.Move(temp, full);
-        }
-        catch
-        {
-            System.IO.Directory.Delete(temp, recursive: true);
-            throw;
-        }
+        File.WriteAllText(Path.Combine(temp, ConfigFile), Config.ToJson());
+        foreach (var (file, module) in Networks) ModuleWeights.Save(module, Path.Combine(temp, file));
+        Tokenizer.Save(Path.Combine(temp, TokenizerFolder));
+        if (System.IO.Directory.Exists(full)) System.IO.Directory.Delete(full); // empty: checked above; not recursive
+        Runtime.Posix.Rename(temp, full, replace: false);
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ namespace Vidiff.Runtime;
 /// GLIBCXX_3.4.32 (GCC 13) for one symbol; where the system libstdc++ lacks a version the shim asks for
 /// (Debian 12 stops at 3.4.30), a copy of the shim with those requirements marked weak is written to a cache
 /// and bound to TorchSharp's imports. Systems whose libstdc++ has every version are left untouched.
+/// Then checks libtorch's oneDNN convolutions and falls back to its native ones where they are wrong (<see cref="OneDnnCheck"/>).
 /// </summary>
 public static class NativeRuntime
 {
@@ -25,6 +26,9 @@ public static class NativeRuntime
     /// <summary>The libstdc++ version requirements that were marked weak; empty where nothing was patched.</summary>
     public static IReadOnlyList<string> WeakenedVersions { get; private set; } = [];
 
+    /// <summary>Why libtorch's oneDNN was turned off (its convolutions were wrong on this CPU); null where it is in use.</summary>
+    public static string? OneDnnDisabledReason { get; private set; }
+
 #pragma warning disable CA2255 // A module initializer is the one place that runs before any TorchSharp call in every host.
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -36,31 +40,49 @@ public static class NativeRuntime
         {
             if (done) return;
             done = true;
-            if (!OperatingSystem.IsLinux()) return;
-            ShimPath = FindShim();
-            if (ShimPath is null) return; // TorchSharp reports the missing package itself.
-
-            var libstdcxx = FindLibStdCxx();
-            if (libstdcxx is null) return;
-            var provided = File.ReadAllBytes(libstdcxx);
-            bool Missing(ElfVersionNeeds.Requirement r) =>
-                r.File.StartsWith("libstdc++", StringComparison.Ordinal) && !Contains(provided, r.Version);
-
-            var original = File.ReadAllBytes(ShimPath);
-            var missing = ElfVersionNeeds.Read(original).Where(r => !r.Weak && Missing(r)).ToList();
-            if (missing.Count == 0) return;
-
-            ElfVersionNeeds.MarkWeak(original, Missing);
-            var patched = WritePatchedCopy(original);
-            // The copy lives outside the package folder, so its $ORIGIN runpath no longer finds libtorch:
-            // load libtorch (and through it c10 and torch_cpu) from the package folder first.
-            NativeLibrary.Load(Path.Combine(Path.GetDirectoryName(ShimPath)!, "libtorch.so"));
-            var handle = NativeLibrary.Load(patched);
-            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
-                name is "LibTorchSharp" or "libLibTorchSharp" or ShimName ? handle : IntPtr.Zero);
-            WeakenedVersions = missing.Select(r => r.Version).Distinct().ToList();
-            ShimPath = patched;
+            if (OperatingSystem.IsLinux() && !BindShim()) return; // TorchSharp reports the missing package itself.
+            try
+            {
+                // Before any caller's convolution; tens of milliseconds.
+                OneDnnDisabledReason = OneDnnCheck.DisableIfConvolutionsAreWrong(Path.GetDirectoryName(packageShim));
+            }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+            {
+                // libtorch did not load; TorchSharp names the cause at the caller's first tensor, as without the check.
+            }
         }
+    }
+
+    /// <summary>The package's own shim, next to libtorch; <see cref="ShimPath"/> may be the patched copy instead.</summary>
+    static string? packageShim;
+
+    /// <returns>Whether the shim was found.</returns>
+    static bool BindShim()
+    {
+        ShimPath = packageShim = FindShim();
+        if (ShimPath is null) return false;
+
+        var libstdcxx = FindLibStdCxx();
+        if (libstdcxx is null) return true;
+        var provided = File.ReadAllBytes(libstdcxx);
+        bool Missing(ElfVersionNeeds.Requirement r) =>
+            r.File.StartsWith("libstdc++", StringComparison.Ordinal) && !Contains(provided, r.Version);
+
+        var original = File.ReadAllBytes(ShimPath);
+        var missing = ElfVersionNeeds.Read(original).Where(r => !r.Weak && Missing(r)).ToList();
+        if (missing.Count == 0) return true;
+
+        ElfVersionNeeds.MarkWeak(original, Missing);
+        var patched = WritePatchedCopy(original);
+        // The copy lives outside the package folder, so its $ORIGIN runpath no longer finds libtorch:
+        // load libtorch (and through it c10 and torch_cpu) from the package folder first.
+        NativeLibrary.Load(Path.Combine(Path.GetDirectoryName(ShimPath)!, "libtorch.so"));
+        var handle = NativeLibrary.Load(patched);
+        NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
+            name is "LibTorchSharp" or "libLibTorchSharp" or ShimName ? handle : IntPtr.Zero);
+        WeakenedVersions = missing.Select(r => r.Version).Distinct().ToList();
+        ShimPath = patched;
+        return true;
     }
 
     static string? FindShim()

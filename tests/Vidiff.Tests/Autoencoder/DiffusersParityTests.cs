@@ -26,7 +26,9 @@ public class DiffusersParityTests
         {
             var expected = DiffusersParity.Tensor(f, name);
             double rel = ((actual - expected).norm() / expected.norm()).item<float>();
-            Assert.True(rel < 1e-5, $"{name}: relative error {rel}");
+            // 3e-5: libtorch's native convolutions (used where oneDNN is wrong, Runtime/OneDnnCheck) sum in another order
+            // than oneDNN; float32 rounding through the network reaches 1e-5.
+            Assert.True(rel < 3e-5, $"{name}: relative error {rel}");
         }
     }
 }

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vidiff.Runtime;
+
+/// <summary>
+/// Checks libtorch's oneDNN convolutions against a plain matrix-product reference, and turns oneDNN off for the process
+/// where they disagree. On some CPUs (seen on a virtualised AMD EPYC, family 26, whose CPUID leaves 4 and 0x8000001D
+/// report no caches) the oneDNN 3.7.1 inside libtorch 2.10 computes convolutions whose channel counts leave a partial
+/// channel block (16 with AVX-512, 8 with AVX2) wrongly and nondeterministically, often as NaN: a float32 3×3
+/// convolution's input gradient when the output channels are not a multiple of the block, its forward pass when the
+/// input channels are not, and a bfloat16 forward pass when the output channels are not. The autoencoder's conv_out
+/// layers (8 and 3 channels) hit exactly these, so training went to NaN and bfloat16 decoding drifted by 40-50 %.
+/// Capping oneDNN's ISA (ONEDNN_MAX_CPU_ISA=AVX2) does not help. libtorch's native convolutions (im2col and BLAS) are
+/// correct there, and libtorch uses them when oneDNN is disabled (torch.backends.mkldnn.enabled = False in PyTorch):
+/// slower (float32 training about 5×, bfloat16 convolutions far more), but right.
+/// </summary>
+static class OneDnnCheck
+{
+    /// <summary>Runs the check; returns why oneDNN was disabled, or null where its convolutions are correct.</summary>
+    internal static string? DisableIfConvolutionsAreWrong(string? libraryFolder)
+    {
+        var fault = FindFault();
+        if (fault is null) return null;
+        return DisableOneDnn(libraryFolder)
+            ? fault
+            : fault + "; oneDNN could not be disabled (at::Context::setUserEnabledMkldnn not found), results may be wrong";
+    }
+
+    /// <summary>
+    /// A handful of tiny convolutions (well under a millisecond each) in the shapes that fail: 3×3, padding 1, with
+    /// partial channel blocks. The reference is im2col (unfold) and a matrix product in float64, which involve no
+    /// convolution kernel at all: a float64 convolution would not reach oneDNN either, but it asks for NNPACK, which
+    /// logs a warning on CPUs it does not support.
+    /// </summary>
+    static string? FindFault()
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        // (input channels, output channels): a partial output block (3, 8) and a partial input block (20).
+        foreach (var (ic, oc) in new[] { (16, 3), (32, 8), (20, 16) })
+        {
+            // Fixed values rather than random ones, so the check leaves the global generator where the caller put it.
+            var x = Pattern(2, ic, 8, 8);
+            var w = Pattern(oc, ic, 3, 3) * 0.1;
+            var g = Pattern(2, oc, 8, 8);
+            var (y64, dx64) = Convolve(x, w, g, Unfolded);
+
+            var (y32, dx32) = Convolve(x.to(float32), w.to(float32), g.to(float32), Convolution);
+            if (!Close(y32, y64, 1e-4)) return Describe("float32 output", ic, oc, y32, y64);
+            if (!Close(dx32, dx64, 1e-4)) return Describe("float32 input gradient", ic, oc, dx32, dx64);
+
+            // bfloat16 against float64 on the same rounded values: only the output's rounding differs (~0.4 %).
+            var (x16, w16) = (x.to(bfloat16), w.to(bfloat16));
+            using var noGrad = no_grad();
+            var y16 = Convolution(x16, w16);
+            var y16Ref = Unfolded(x16.to(float64), w16.to(float64));
+            if (!Close(y16, y16Ref, 0.05)) return Describe("bfloat16 output", ic, oc, y16, y16Ref);
+        }
+        return null;
+    }
+
+    static Tensor Pattern(params long[] shape)
+    {
+        long n = shape.Aggregate(1L, (a, b) => a * b);
+        return arange(n, dtype: float64).mul(0.7).sin().view(shape);
+    }
+
+    /// <summary>The 3×3, padding 1 convolution as libtorch runs it (through oneDNN where enabled).</summary>
+    static Tensor Convolution(Tensor x, Tensor w) => nn.functional.conv2d(x, w, padding: [1, 1]);
+
+    /// <summary>The same convolution as a matrix product over unfolded patches.</summary>
+    static Tensor Unfolded(Tensor x, Tensor w)
+    {
+        long n = x.shape[0], oc = w.shape[0], h = x.shape[2], width = x.shape[3];
+        return matmul(w.reshape(oc, -1), nn.functional.unfold(x, 3, padding: 1)).view(n, oc, h, width);
+    }
+
+    static (Tensor y, Tensor dx) Convolve(Tensor x, Tensor w, Tensor g, Func<Tensor, Tensor, Tensor> convolution)
+    {
+        var leaf = x.detach().requires_grad_(true);
+        var y = convolution(leaf, w);
+        y.backward([g]);
+        return (y.detach(), leaf.grad!);
+    }
+
+    static double RelativeError(Tensor a, Tensor reference) =>
+        ((a.to(float64) - reference).norm() / reference.norm()).item<double>();
+
+    static bool Close(Tensor a, Tensor reference, double tolerance) => RelativeError(a, reference) < tolerance; // NaN fails
+
+    static string Describe(string what, int ic, int oc, Tensor a, Tensor reference)
+    {
+        double error = RelativeError(a, reference);
+        var how = double.IsNaN(error) ? "NaN" : $"off by {error:P0}";
+        return $"oneDNN convolutions are wrong on this CPU (the {what} of a 3×3 convolution from {ic} to {oc} channels " +
+            $"is {how}); libtorch's native convolutions are used instead";
+    }
+
+    /// <summary>
+    /// at::globalContext().setUserEnabledMkldnn(false): TorchSharp has no binding for it, libtorch_cpu exports it. NNPACK
+    /// goes too: libtorch would try it next for float32 batches of 16 and more, it is not what the check validated, and
+    /// where it does not support the CPU libtorch logs a warning at every convolution that asks for it.
+    /// </summary>
+    static unsafe bool DisableOneDnn(string? libraryFolder)
+    {
+        if (!OperatingSystem.IsLinux()) return false; // the exports below are Itanium-mangled names
+        // TorchSharp has loaded libtorch_cpu by now; loading it again by its file name returns the same handle.
+        var candidates = new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, "libtorch_cpu.so"), "libtorch_cpu.so" };
+        foreach (var candidate in candidates)
+        {
+            if (candidate is null || !NativeLibrary.TryLoad(candidate, out var library)) continue;
+            if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
+                || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)
+                || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledMkldnnEv", out var getEnabled))
+                continue;
+            var context = ((delegate* unmanaged<IntPtr>)globalContext)();
+            ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(context, 0);
+            if (NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack))
+                ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
+            return ((delegate* unmanaged<IntPtr, byte>)getEnabled)(context) == 0;
+        }
+        return false;
+    }
+}
