@@ -43,6 +43,7 @@ public static class NativeRuntime
             if (OperatingSystem.IsLinux() && !BindShim()) return; // TorchSharp reports the missing package itself.
             try
             {
+                QuietInternalWarnings(Path.GetDirectoryName(packageShim));
                 // Before any caller's convolution; tens of milliseconds.
                 OneDnnDisabledReason = OneDnnCheck.DisableIfConvolutionsAreWrong(Path.GetDirectoryName(packageShim));
             }
@@ -51,6 +52,24 @@ public static class NativeRuntime
                 // libtorch did not load; TorchSharp names the cause at the caller's first tensor, as without the check.
             }
         }
+    }
+
+    /// <summary>
+    /// Raises libtorch's internal log level (c10's FLAGS_caffe2_log_level) from WARNING to ERROR, as TORCH_CPP_LOG_LEVEL
+    /// does in Python, unless the user set TORCH_CPP_LOG_LEVEL. Those LOG(WARNING) lines are diagnostics for libtorch's
+    /// developers: on CPUs NNPACK does not support, "Could not initialize NNPACK! Reason: Unsupported hardware." is
+    /// printed at every convolution that considers it (over a hundred lines for one edit), burying vidiff's own one-line
+    /// messages. Warnings meant for users (TORCH_WARN) go another way and are kept.
+    /// </summary>
+    static unsafe void QuietInternalWarnings(string? libraryFolder)
+    {
+        if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is { Length: > 0 }) return;
+        foreach (var candidate in new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, "libc10.so"), "libc10.so" })
+            if (candidate is not null && NativeLibrary.TryLoad(candidate, out var c10) && NativeLibrary.TryGetExport(c10, "FLAGS_caffe2_log_level", out var level))
+            {
+                *(int*)level = 2; // google::ERROR
+                return;
+            }
     }
 
     /// <summary>The package's own shim, next to libtorch; <see cref="ShimPath"/> may be the patched copy instead.</summary>

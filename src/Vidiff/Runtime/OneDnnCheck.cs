@@ -23,6 +23,7 @@ static class OneDnnCheck
     {
         var fault = FindFault();
         if (fault is null) return null;
+        DisableNnpack(libraryFolder); // libtorch would try it next for float32 batches of 16 and more; the check did not validate it
         return DisableOneDnn(libraryFolder)
             ? fault
             : fault + "; oneDNN could not be disabled (at::Context::setUserEnabledMkldnn not found), results may be wrong";
@@ -98,28 +99,35 @@ static class OneDnnCheck
             $"is {how}); libtorch's native convolutions are used instead";
     }
 
-    /// <summary>
-    /// at::globalContext().setUserEnabledMkldnn(false): TorchSharp has no binding for it, libtorch_cpu exports it. NNPACK
-    /// goes too: libtorch would try it next for float32 batches of 16 and more, it is not what the check validated, and
-    /// where it does not support the CPU libtorch logs a warning at every convolution that asks for it.
-    /// </summary>
-    static unsafe bool DisableOneDnn(string? libraryFolder)
+    /// <summary>at::globalContext().setUserEnabledNNPACK(false).</summary>
+    static unsafe bool DisableNnpack(string? libraryFolder) => WithContext(libraryFolder, (library, context) =>
     {
-        if (!OperatingSystem.IsLinux()) return false; // the exports below are Itanium-mangled names
+        if (!NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack)) return false;
+        ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
+        return true;
+    });
+
+    /// <summary>at::globalContext().setUserEnabledMkldnn(false): TorchSharp has no binding for it, libtorch_cpu exports it.</summary>
+    static unsafe bool DisableOneDnn(string? libraryFolder) => WithContext(libraryFolder, (library, context) =>
+    {
+        if (!NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)
+            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledMkldnnEv", out var getEnabled))
+            return false;
+        ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(context, 0);
+        return ((delegate* unmanaged<IntPtr, byte>)getEnabled)(context) == 0;
+    });
+
+    /// <summary>Runs <paramref name="change"/> on libtorch_cpu and at::globalContext(); false where they cannot be found.</summary>
+    static unsafe bool WithContext(string? libraryFolder, Func<IntPtr, IntPtr, bool> change)
+    {
+        if (!OperatingSystem.IsLinux()) return false; // the exports are Itanium-mangled names
         // TorchSharp has loaded libtorch_cpu by now; loading it again by its file name returns the same handle.
         var candidates = new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, "libtorch_cpu.so"), "libtorch_cpu.so" };
         foreach (var candidate in candidates)
         {
             if (candidate is null || !NativeLibrary.TryLoad(candidate, out var library)) continue;
-            if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
-                || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)
-                || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledMkldnnEv", out var getEnabled))
-                continue;
-            var context = ((delegate* unmanaged<IntPtr>)globalContext)();
-            ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(context, 0);
-            if (NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack))
-                ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
-            return ((delegate* unmanaged<IntPtr, byte>)getEnabled)(context) == 0;
+            if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)) continue;
+            return change(library, ((delegate* unmanaged<IntPtr>)globalContext)());
         }
         return false;
     }
