@@ -50,14 +50,14 @@ static class CommandOptions
     /// <summary>The input must be a readable video file or folder of frames before anything is loaded.</summary>
     public static string CheckInput(string input)
     {
-        InputFile.Check(input, "Input", "a video file (mp4, mov, webm, mkv, gif, …) or a folder of numbered images", folder: true);
+        InputFile.Check(input, "Input", VideoProbe.Expected, folder: true);
         return Path.GetFullPath(input);
     }
 
     /// <summary>A reference image (--image, --negative-image) must be a readable image file.</summary>
     public static string CheckImage(string image, string option)
     {
-        InputFile.Check(image, option, "an image file (PNG, JPEG, WebP, …)");
+        InputFile.Check(image, option, ImageFile.Expected);
         return Path.GetFullPath(image);
     }
 

@@ -46,7 +46,7 @@ static class DepthCommand
         var (width, height) = frames.Size ?? (model.Config.Width, model.Config.Height);
         var video = FrameOptions.Open(input, frames, width, height);
 
-        var rawTemp = Path.Combine(Path.GetDirectoryName(rawDir)!, $".{Path.GetFileName(rawDir)}.{Guid.NewGuid():N}.tmp");
+        var rawTemp = AtomicFile.TempBeside(rawDir);
         using (Shutdown.Temporary(rawTemp))
         {
             if (raw) Directory.CreateDirectory(rawTemp);

@@ -18,7 +18,7 @@ public static class FrameFolder
     static void Write(string dir, string pixelFormat, long width, long height, byte[] pixels)
     {
         var target = Path.GetFullPath(dir);
-        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temp = AtomicFile.TempBeside(target);
         using var cleanup = Shutdown.Temporary(temp);
         Directory.CreateDirectory(temp);
         Ffmpeg.Run(["-f", "rawvideo", "-pix_fmt", pixelFormat, "-s", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"),
@@ -50,7 +50,7 @@ public static class FrameFolder
         }
         var foreign = Foreign(target);
         if (foreign.Count > 0) throw ForeignFiles(target, foreign);
-        var old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.old");
+        var old = AtomicFile.TempBeside(target, "old");
         Posix.Rename(target, old, replace: false);
         try
         {

@@ -10,7 +10,8 @@ namespace Vidiff.Media;
 /// </summary>
 public static class ImageFile
 {
-    const string Expected = "an image file (PNG, JPEG, WebP, …)";
+    /// <summary>What an image must be, as a refusal says it.</summary>
+    public const string Expected = "an image file (PNG, JPEG, WebP, …)";
 
     public static (int Width, int Height) Size(string path)
     {

@@ -8,11 +8,14 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
 {
     public const double FolderFrameRate = 24;
 
+    /// <summary>What an input must be, as a refusal says it.</summary>
+    public const string Expected = "a video file (mp4, mov, webm, mkv, gif, …) or a folder of numbered images";
+
     public bool IsFolder => Directory.Exists(Path);
 
     public static VideoProbe Run(string path)
     {
-        InputFile.Check(path, "Input", "a video file (mp4, mov, webm, mkv, gif, …) or a folder of numbered images", folder: true);
+        InputFile.Check(path, "Input", Expected, folder: true);
         if (Directory.Exists(path))
         {
             var files = FrameFolder.List(path);

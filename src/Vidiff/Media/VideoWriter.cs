@@ -32,7 +32,7 @@ public sealed class VideoWriter : IDisposable
             throw new MediaException($"{path}: frames must have even sizes for {ext} output, got {width}×{height}");
         string dir = System.IO.Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(dir);
-        temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{(folder ? "" : ext)}");
+        temp = AtomicFile.TempBeside(target);
         this.width = width;
         this.height = height;
 

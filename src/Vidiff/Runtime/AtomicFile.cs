@@ -14,13 +14,24 @@ public static class AtomicFile
         if (stream.CanWrite) stream.Flush(flushToDisk: true); // a writer may have closed it already
     }, replace);
 
+    /// <summary>
+    /// A hidden, unique name beside <paramref name="target"/> for what becomes it (<paramref name="kind"/> "tmp") or
+    /// what it was ("old"): ".NAME.&lt;guid&gt;.tmp.EXT", so the extension still tells ffmpeg the format and the name
+    /// tells a user what a leftover is.
+    /// </summary>
+    public static string TempBeside(string target, string kind = "tmp")
+    {
+        target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
+        return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.{kind}{Path.GetExtension(target)}");
+    }
+
     /// <summary>For writers that need a path (ffmpeg): the temp path keeps the target's extension.</summary>
     public static void WriteVia(string path, Action<string> writeTemp, bool replace = true)
     {
         var target = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileNameWithoutExtension(target)}.{Guid.NewGuid():N}.tmp{Path.GetExtension(target)}");
+        var temp = TempBeside(target);
         using var cleanup = Shutdown.Temporary(temp);
         writeTemp(temp);
         Posix.Rename(temp, target, replace);

@@ -64,12 +64,21 @@ public static class NativeRuntime
     static unsafe void QuietInternalWarnings(string? libraryFolder)
     {
         if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is { Length: > 0 }) return;
-        foreach (var candidate in new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, "libc10.so"), "libc10.so" })
-            if (candidate is not null && NativeLibrary.TryLoad(candidate, out var c10) && NativeLibrary.TryGetExport(c10, "FLAGS_caffe2_log_level", out var level))
-            {
-                *(int*)level = 2; // google::ERROR
-                return;
-            }
+        if (TryGetExport(libraryFolder, "libc10.so", "FLAGS_caffe2_log_level", out var level)) *(int*)level = 2; // google::ERROR
+    }
+
+    /// <summary>
+    /// The address of <paramref name="symbol"/> in one of libtorch's libraries (libc10.so, libtorch_cpu.so), for what
+    /// TorchSharp does not bind. TorchSharp has loaded them by now, from <paramref name="libraryFolder"/>; loading one
+    /// again by its file name returns the same handle.
+    /// </summary>
+    internal static bool TryGetExport(string? libraryFolder, string library, string symbol, out IntPtr address)
+    {
+        address = IntPtr.Zero;
+        foreach (var candidate in new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, library), library })
+            if (candidate is not null && NativeLibrary.TryLoad(candidate, out var handle) && NativeLibrary.TryGetExport(handle, symbol, out address))
+                return true;
+        return false;
     }
 
     /// <summary>The package's own shim, next to libtorch; <see cref="ShimPath"/> may be the patched copy instead.</summary>

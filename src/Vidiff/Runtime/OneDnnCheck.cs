@@ -100,35 +100,32 @@ static class OneDnnCheck
     }
 
     /// <summary>at::globalContext().setUserEnabledNNPACK(false).</summary>
-    static unsafe bool DisableNnpack(string? libraryFolder) => WithContext(libraryFolder, (library, context) =>
+    static unsafe bool DisableNnpack(string? libraryFolder)
     {
-        if (!NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack)) return false;
+        if (Context(libraryFolder) is not { } context || !Export(libraryFolder, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack)) return false;
         ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
         return true;
-    });
+    }
 
     /// <summary>at::globalContext().setUserEnabledMkldnn(false): TorchSharp has no binding for it, libtorch_cpu exports it.</summary>
-    static unsafe bool DisableOneDnn(string? libraryFolder) => WithContext(libraryFolder, (library, context) =>
+    static unsafe bool DisableOneDnn(string? libraryFolder)
     {
-        if (!NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)
-            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledMkldnnEv", out var getEnabled))
+        if (Context(libraryFolder) is not { } context
+            || !Export(libraryFolder, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled)
+            || !Export(libraryFolder, "_ZNK2at7Context17userEnabledMkldnnEv", out var getEnabled))
             return false;
         ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(context, 0);
         return ((delegate* unmanaged<IntPtr, byte>)getEnabled)(context) == 0;
-    });
+    }
 
-    /// <summary>Runs <paramref name="change"/> on libtorch_cpu and at::globalContext(); false where they cannot be found.</summary>
-    static unsafe bool WithContext(string? libraryFolder, Func<IntPtr, IntPtr, bool> change)
+    /// <summary>at::globalContext(), or null where it cannot be found.</summary>
+    static unsafe IntPtr? Context(string? libraryFolder) =>
+        Export(libraryFolder, "_ZN2at13globalContextEv", out var globalContext) ? ((delegate* unmanaged<IntPtr>)globalContext)() : null;
+
+    /// <summary>An export of libtorch_cpu; Linux only, as the names are Itanium-mangled.</summary>
+    static bool Export(string? libraryFolder, string symbol, out IntPtr address)
     {
-        if (!OperatingSystem.IsLinux()) return false; // the exports are Itanium-mangled names
-        // TorchSharp has loaded libtorch_cpu by now; loading it again by its file name returns the same handle.
-        var candidates = new[] { libraryFolder is null ? null : Path.Combine(libraryFolder, "libtorch_cpu.so"), "libtorch_cpu.so" };
-        foreach (var candidate in candidates)
-        {
-            if (candidate is null || !NativeLibrary.TryLoad(candidate, out var library)) continue;
-            if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)) continue;
-            return change(library, ((delegate* unmanaged<IntPtr>)globalContext)());
-        }
-        return false;
+        address = IntPtr.Zero;
+        return OperatingSystem.IsLinux() && NativeRuntime.TryGetExport(libraryFolder, "libtorch_cpu.so", symbol, out address);
     }
 }
