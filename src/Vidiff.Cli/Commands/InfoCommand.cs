@@ -38,7 +38,10 @@ static class InfoCommand
         table.AddRow("libstdc++ fix", NativeRuntime.WeakenedVersions.Count == 0
             ? "not needed (system libstdc++ has every version the shim asks for)"
             : "weakened " + string.Join(", ", NativeRuntime.WeakenedVersions));
-        table.AddRow("oneDNN", Markup.Escape(NativeRuntime.OneDnnDisabledReason is { } reason ? $"off: {reason}" : "on (its convolutions checked)"));
+        table.AddRow("oneDNN", Markup.Escape(
+            NativeRuntime.OneDnnDisabledReason is { } off ? $"off: {off}"
+            : NativeRuntime.ChannelPaddingReason is { } padded ? $"on: {padded}"
+            : "on (its convolutions checked)"));
         table.AddRow("threads", $"{threads} of {Environment.ProcessorCount} cores");
         double fp32 = MatmulPeak.Measure(ScalarType.Float32);
         double bf16 = MatmulPeak.Measure(ScalarType.BFloat16);

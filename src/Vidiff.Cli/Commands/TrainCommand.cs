@@ -5,6 +5,7 @@ using Vidiff.Checkpoints;
 using Vidiff.Pipelines;
 using Vidiff.Pipelines.Training;
 using Vidiff.Runtime;
+using Vidiff.Structure;
 
 namespace Vidiff.Cli.Commands;
 
@@ -38,9 +39,10 @@ static class TrainCommand
         var bf16 = new Option<bool>("--bf16") { Description = "Run forward and backward in bfloat16 with an fp32 master copy." };
         var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every batch.", DefaultValueFactory = _ => 0 };
         var imageShare = new Option<double>("--image-share") { Description = "unet: share of steps that are image batches (joint image-video training).", DefaultValueFactory = _ => new UnetSettings().ImageShare };
+        var maxTs = new Option<int?>("--max-ts") { Description = $"unet: draw t_s from 0..N only (default: all of 0..{StructureEncoder.MaxLevel}); 0 for the paper's first phase of full structure." };
         var command = new Command("train", "Train one stage of a model on a synthetic data set: autoencoder, depth, clip, prior, unet.")
         {
-            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare,
+            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs,
         };
         command.SetAction(parse =>
         {
@@ -48,7 +50,7 @@ static class TrainCommand
             var (defaultSteps, defaultBatch, defaultLr) = Defaults(name);
             var options = new TrainingOptions(parse.GetValue(steps) ?? defaultSteps, BatchSize: parse.GetValue(batch) ?? defaultBatch,
                 LearningRate: parse.GetValue(lr) ?? defaultLr, Bf16: parse.GetValue(bf16), Minutes: parse.GetValue(minutes), Seed: parse.GetValue(seed));
-            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare)));
+            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs)));
         });
         return command;
     }
@@ -62,6 +64,8 @@ static class TrainCommand
         {
             Threads.Configure();
             if (options.Steps < 1 || options.BatchSize < 1) throw new ArgumentException($"--steps and --batch must be positive, got {options.Steps} and {options.BatchSize}");
+            if (unet.MaxStructureLevel is < 0 or > StructureEncoder.MaxLevel)
+                throw new ArgumentException($"--max-ts {unet.MaxStructureLevel} is not a structure level; expected 0..{StructureEncoder.MaxLevel}");
             Directory.CreateDirectory(modelDir);
             var configPath = Path.Combine(modelDir, ModelFolder.ConfigFile);
             AnsiConsole.MarkupLine($"loading [bold]{Markup.Escape(dataDir)}[/]…");

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Autoencoder;
 
 /// <summary>
@@ -15,15 +17,15 @@ public sealed class AutoencoderKL : Module
 
     readonly Encoder encoder;
     readonly Decoder decoder;
-    readonly Conv2d quant_conv, post_quant_conv;
+    readonly Conv quant_conv, post_quant_conv;
 
     public AutoencoderKL(AutoencoderConfig config) : base(nameof(AutoencoderKL))
     {
         Config = config;
         encoder = new Encoder(config);
         decoder = new Decoder(config);
-        quant_conv = Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
-        post_quant_conv = Conv2d(config.LatentChannels, config.LatentChannels, 1);
+        quant_conv = new Conv(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
+        post_quant_conv = new Conv(config.LatentChannels, config.LatentChannels, 1);
         RegisterComponents();
     }
 
@@ -35,13 +37,13 @@ public sealed class AutoencoderKL : Module
     {
         if (images.dim() != 4 || images.shape[1] != Config.ImageChannels || images.shape[2] % Config.Stride != 0 || images.shape[3] % Config.Stride != 0)
             throw new ArgumentException($"images have shape [{string.Join(", ", images.shape)}]; expected [N, {Config.ImageChannels}, H, W] with H and W multiples of {Config.Stride}", nameof(images));
-        var moments = quant_conv.call(encoder.forward(images.to(quant_conv.weight!.dtype))).to(images.dtype).chunk(2, 1);
+        var moments = quant_conv.call(encoder.forward(images.to(quant_conv.Weight.dtype))).to(images.dtype).chunk(2, 1);
         // diffusers clamps the log-variance so exp() stays finite.
         return (moments[0], moments[1].clamp(-30, 20));
     }
 
     /// <summary>Unscaled latents [N, latent, h, w] to images [N, 3, h·s, w·s] (nominally [-1, 1], not clamped), in z's dtype.</summary>
-    public Tensor Decode(Tensor z) => decoder.forward(post_quant_conv.call(z.to(post_quant_conv.weight!.dtype))).to(z.dtype);
+    public Tensor Decode(Tensor z) => decoder.forward(post_quant_conv.call(z.to(post_quant_conv.Weight.dtype))).to(z.dtype);
 
     /// <summary>Video [B, 3, F, H, W] in [-1, 1] to scaled latents [B, latent, F, h, w], a few frames at a time.</summary>
     /// <param name="generator">Samples z ~ q(z | x) with this generator; null takes the posterior mean.</param>

@@ -8,7 +8,7 @@ namespace Vidiff.Autoencoder;
 /// <summary>The autoencoder's encoder E (diffusers' Encoder): images to the mean and log-variance of q(z | x).</summary>
 public sealed class Encoder : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv_in, conv_out;
+    readonly Conv conv_in, conv_out;
     readonly ModuleList<EncoderBlock> down_blocks;
     readonly MidBlock mid_block;
     readonly GroupNorm conv_norm_out;
@@ -16,12 +16,12 @@ public sealed class Encoder : Module<Tensor, Tensor>
     public Encoder(AutoencoderConfig cfg) : base(nameof(Encoder))
     {
         var ch = cfg.BlockChannels;
-        conv_in = Conv2d(cfg.ImageChannels, ch[0], 3, padding: 1);
+        conv_in = new Conv(cfg.ImageChannels, ch[0], 3, padding: 1);
         down_blocks = new(Enumerable.Range(0, ch.Length).Select(i =>
             new EncoderBlock(ch[Math.Max(i - 1, 0)], ch[i], cfg.LayersPerBlock, cfg.NormGroups, downsample: i < ch.Length - 1)).ToArray());
         mid_block = new MidBlock(ch[^1], cfg.NormGroups);
         conv_norm_out = Norms.Group(cfg.NormGroups, ch[^1], eps: 1e-6);
-        conv_out = Conv2d(ch[^1], 2 * cfg.LatentChannels, 3, padding: 1);
+        conv_out = new Conv(ch[^1], 2 * cfg.LatentChannels, 3, padding: 1);
         RegisterComponents();
     }
 

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>
@@ -24,10 +26,10 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
     readonly LayerNorm layernorm;
     readonly ModuleList<Sequential>? readoutProjects;
     readonly ModuleList<Sequential> reassemble;
-    readonly ModuleList<Conv2d> convs;
+    readonly ModuleList<Conv> convs;
     readonly ModuleList<FusionLayer> fusion;
     readonly Sequential? dptHead;
-    readonly Conv2d? conv1, conv2, conv3;
+    readonly Conv? conv1, conv2, conv3;
     readonly Tensor mean, std;
 
     public DptConfig Config { get; }
@@ -59,7 +61,7 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         }
         reassemble = new ModuleList<Sequential>(neck.Select((ch, i) => Slot(i, () => ReassembleLayer(d, ch, ReassembleFactors[i]))).ToArray());
         reassembleStage.Add(("layers", reassemble));
-        convs = new ModuleList<Conv2d>(neck.Select(ch => nn.Conv2d(ch, f, 3, padding: 1, bias: false)).ToArray());
+        convs = new ModuleList<Conv>(neck.Select(ch => new Conv(ch, f, 3, padding: 1, bias: false)).ToArray());
         fusion = new ModuleList<FusionLayer>(neck.Select(_ => new FusionLayer(f)).ToArray());
         register_module("neck", new Scope(("reassemble_stage", new Scope(reassembleStage.ToArray())), ("convs", convs),
             ("fusion_stage", new Scope(("layers", fusion)))));
@@ -67,24 +69,24 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
         if (!dinov2)
         {
             dptHead = nn.Sequential(
-                ("0", nn.Conv2d(f, f / 2, 3, padding: 1)),
+                ("0", new Conv(f, f / 2, 3, padding: 1)),
                 ("1", nn.Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Bilinear, align_corners: true)),
-                ("2", nn.Conv2d(f / 2, config.HeadHiddenSize, 3, padding: 1)),
+                ("2", new Conv(f / 2, config.HeadHiddenSize, 3, padding: 1)),
                 ("3", nn.ReLU()),
-                ("4", nn.Conv2d(config.HeadHiddenSize, 1, 1)),
+                ("4", new Conv(config.HeadHiddenSize, 1, 1)),
                 ("5", nn.ReLU()));
             register_module("head", new Scope(("head", dptHead)));
         }
         else
         {
-            conv1 = nn.Conv2d(f, f / 2, 3, padding: 1);
-            conv2 = nn.Conv2d(f / 2, config.HeadHiddenSize, 3, padding: 1);
-            conv3 = nn.Conv2d(config.HeadHiddenSize, 1, 1);
+            conv1 = new Conv(f, f / 2, 3, padding: 1);
+            conv2 = new Conv(f / 2, config.HeadHiddenSize, 3, padding: 1);
+            conv3 = new Conv(config.HeadHiddenSize, 1, 1);
             register_module("head", new Scope(("conv1", conv1), ("conv2", conv2), ("conv3", conv3)));
         }
         // Inverse depth is positive: start the final ReLU open, or a random init can leave every pixel at zero with no
         // gradient to recover from (our choice; imported checkpoints overwrite it).
-        using (no_grad()) ((Conv2d)(dptHead?[4] ?? conv3!)).bias!.fill_(1);
+        using (no_grad()) ((Conv)(dptHead?[4] ?? conv3!)).Bias!.fill_(1);
         mean = tensor(config.Mean).view(1, 3, 1, 1);
         std = tensor(config.Std).view(1, 3, 1, 1);
     }
@@ -94,12 +96,12 @@ public sealed class DptDepthEstimator : nn.Module<Tensor, Tensor>
 
     static Sequential ReassembleLayer(int hidden, int channels, double factor)
     {
-        var projection = nn.Conv2d(hidden, channels, 1);
+        var projection = new Conv(hidden, channels, 1);
         return factor switch
         {
-            > 1 => nn.Sequential(("projection", projection), ("resize", nn.ConvTranspose2d(channels, channels, (long)factor, stride: (long)factor))),
+            > 1 => nn.Sequential(("projection", projection), ("resize", new Conv(channels, channels, (long)factor, stride: (long)factor, transposed: true))),
             1 => nn.Sequential(("projection", projection)),
-            _ => nn.Sequential(("projection", projection), ("resize", nn.Conv2d(channels, channels, 3, stride: (long)(1 / factor), padding: 1))),
+            _ => nn.Sequential(("projection", projection), ("resize", new Conv(channels, channels, 3, stride: (long)(1 / factor), padding: 1))),
         };
     }
 

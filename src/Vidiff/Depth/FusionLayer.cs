@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>
@@ -11,12 +13,12 @@ namespace Vidiff.Depth;
 /// </summary>
 sealed class FusionLayer : nn.Module
 {
-    readonly Conv2d projection;
+    readonly Conv projection;
     readonly ResidualConvUnit residual_layer1, residual_layer2;
 
     public FusionLayer(int channels) : base(nameof(FusionLayer))
     {
-        projection = nn.Conv2d(channels, channels, 1);
+        projection = new Conv(channels, channels, 1);
         residual_layer1 = new ResidualConvUnit(channels);
         residual_layer2 = new ResidualConvUnit(channels);
         RegisterComponents();

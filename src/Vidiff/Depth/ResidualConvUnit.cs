@@ -3,17 +3,19 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>Pre-activation residual unit of the fusion stage (DPT's ResidualConvUnit).</summary>
 sealed class ResidualConvUnit : nn.Module<Tensor, Tensor>
 {
-    readonly Conv2d convolution1, convolution2;
+    readonly Conv convolution1, convolution2;
 
     public ResidualConvUnit(int channels) : base(nameof(ResidualConvUnit))
     {
-        convolution1 = nn.Conv2d(channels, channels, 3, padding: 1);
-        convolution2 = nn.Conv2d(channels, channels, 3, padding: 1);
+        convolution1 = new Conv(channels, channels, 3, padding: 1);
+        convolution2 = new Conv(channels, channels, 3, padding: 1);
         RegisterComponents();
     }
 

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Vidiff.Depth;
 sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
 {
     readonly Parameter cls_token, position_embeddings;
-    readonly Conv2d projection;
+    readonly Conv projection;
     readonly DptConfig config;
 
     public VitEmbeddings(DptConfig c) : base(nameof(VitEmbeddings))
@@ -22,7 +24,7 @@ sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
         int grid = c.ImageSize / c.PatchSize;
         cls_token = new Parameter(randn(1, 1, c.HiddenSize) * 0.02);
         position_embeddings = new Parameter(randn(1, grid * grid + 1, c.HiddenSize) * 0.02);
-        projection = nn.Conv2d(3, c.HiddenSize, c.PatchSize, stride: c.PatchSize);
+        projection = new Conv(3, c.HiddenSize, c.PatchSize, stride: c.PatchSize);
         register_parameter("cls_token", cls_token);
         // DINOv2 checkpoints carry a mask token for masked-image pretraining; depth never masks, but the key must exist.
         if (c.Backbone == DptBackbone.Dinov2) register_parameter("mask_token", new Parameter(zeros(1, c.HiddenSize)));
@@ -38,7 +40,7 @@ sealed class VitEmbeddings : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long b = pixels.shape[0];
         // Preprocessing stays float32 for precision; the backbone runs in its weights' dtype (bf16 training).
-        var patches = projection.forward(pixels.to(projection.weight!.dtype));
+        var patches = projection.forward(pixels.to(projection.Weight.dtype));
         long gh = patches.shape[2], gw = patches.shape[3];
         var tokens = cat([cls_token.expand(b, -1, -1), patches.flatten(2).transpose(1, 2)], 1);
         return (tokens + PositionEmbeddings(gh, gw, pixels.shape[2] == pixels.shape[3])).MoveToOuterDisposeScope();

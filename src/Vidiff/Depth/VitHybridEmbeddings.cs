@@ -2,6 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace Vidiff.Depth;
 sealed class VitHybridEmbeddings : nn.Module
 {
     readonly BitBackbone backbone;
-    readonly Conv2d projection;
+    readonly Conv projection;
     readonly Parameter cls_token, position_embeddings;
     readonly int patchSize;
 
@@ -21,7 +23,7 @@ sealed class VitHybridEmbeddings : nn.Module
         var bit = c.Bit!;
         int grid = c.ImageSize / c.PatchSize;
         backbone = new BitBackbone(bit);
-        projection = nn.Conv2d(bit.Channels(bit.OutIndices[2]), c.HiddenSize, 1);
+        projection = new Conv(bit.Channels(bit.OutIndices[2]), c.HiddenSize, 1);
         cls_token = new Parameter(randn(1, 1, c.HiddenSize) * 0.02);
         position_embeddings = new Parameter(randn(1, grid * grid + 1, c.HiddenSize) * 0.02);
         patchSize = c.PatchSize;

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Depth;
 
 /// <summary>
@@ -37,7 +39,7 @@ sealed class WeightStandardizedConv2d : nn.Module<Tensor, Tensor>
         if (padSame) x = PadSame(x, kernel, stride);
         // batch_norm over the [1, out, fan-in] view is the reference's exact arithmetic for the standardisation.
         var w = F.batch_norm(weight.reshape(1, weight.shape[0], -1), null, null, training: true, momentum: 0, eps: Eps).view_as(weight);
-        return F.conv2d(x, w, null, [stride, stride], [padding, padding]).MoveToOuterDisposeScope();
+        return Conv.Apply(x, w, null, stride, padding).MoveToOuterDisposeScope();
     }
 
     /// <summary>TensorFlow's "SAME": pad so that a kernel × kernel window at this stride gives ceil(size / stride)

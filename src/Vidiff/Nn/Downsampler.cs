@@ -8,13 +8,13 @@ namespace Vidiff.Nn;
 public sealed class Downsampler : Module<Tensor, Tensor>
 {
     readonly bool asymmetricPad;
-    readonly Conv2d conv;
+    readonly Conv conv;
 
     /// <param name="asymmetricPad">The autoencoder pads right and bottom only (Stable Diffusion's (0,1,0,1)); the UNet pads 1.</param>
     public Downsampler(int channels, bool asymmetricPad) : base(nameof(Downsampler))
     {
         this.asymmetricPad = asymmetricPad;
-        conv = Conv2d(channels, channels, 3, stride: 2, padding: asymmetricPad ? 0 : 1);
+        conv = new Conv(channels, channels, 3, stride: 2, padding: asymmetricPad ? 0 : 1);
         RegisterComponents();
     }
 

@@ -11,9 +11,9 @@ namespace Vidiff.Nn;
 public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
 {
     readonly GroupNorm norm1, norm2;
-    readonly Conv2d conv1, conv2;
+    readonly Conv conv1, conv2;
     readonly Linear? time_emb_proj;
-    readonly Conv2d? conv_shortcut;
+    readonly Conv? conv_shortcut;
     readonly TemporalConvolution? temp_conv1, temp_conv2;
 
     /// <param name="eps">GroupNorm epsilon: 1e-6 in the autoencoder, 1e-5 in the UNet.</param>
@@ -21,11 +21,11 @@ public sealed class ResBlock : Module<Tensor, Tensor?, int, Tensor>
     public ResBlock(int inChannels, int outChannels, int groups, double eps, int timeDim = 0, bool temporal = false) : base(nameof(ResBlock))
     {
         norm1 = Norms.Group(groups, inChannels, eps: eps);
-        conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
+        conv1 = new Conv(inChannels, outChannels, 3, padding: 1);
         if (timeDim > 0) time_emb_proj = Linear(timeDim, outChannels);
         norm2 = Norms.Group(groups, outChannels, eps: eps);
-        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
-        if (inChannels != outChannels) conv_shortcut = Conv2d(inChannels, outChannels, 1);
+        conv2 = new Conv(outChannels, outChannels, 3, padding: 1);
+        if (inChannels != outChannels) conv_shortcut = new Conv(inChannels, outChannels, 1);
         if (temporal)
         {
             temp_conv1 = new TemporalConvolution(outChannels, groups);

@@ -22,10 +22,10 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
         this.linearProjection = linearProjection;
         int inner = heads * headDim;
         norm = Norms.Group(groups, channels, eps: 1e-6);
-        proj_in = linearProjection ? Linear(channels, inner) : Conv2d(channels, inner, 1);
+        proj_in = linearProjection ? Linear(channels, inner) : new Conv(channels, inner, 1);
         transformer_blocks = new ModuleList<TransformerBlock>(
             Enumerable.Range(0, depth).Select(_ => new TransformerBlock(inner, heads, headDim, contextDim)).ToArray());
-        proj_out = linearProjection ? Linear(inner, channels) : Conv2d(inner, channels, 1);
+        proj_out = linearProjection ? Linear(inner, channels) : new Conv(inner, channels, 1);
         RegisterComponents();
     }
 

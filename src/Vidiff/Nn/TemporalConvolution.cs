@@ -11,16 +11,16 @@ namespace Vidiff.Nn;
 public sealed class TemporalConvolution : Module<Tensor, int, Tensor>
 {
     readonly GroupNorm norm;
-    readonly Conv1d conv;
+    readonly Conv conv;
 
     public TemporalConvolution(int channels, int groups) : base(nameof(TemporalConvolution))
     {
         norm = Norms.Group(groups, channels);
-        conv = Conv1d(channels, channels, 3, padding: 1);
+        conv = new Conv(channels, channels, 3, padding: 1, dimensions: 1);
         using (no_grad())
         {
-            conv.weight!.zero_();
-            conv.bias!.zero_();
+            conv.Weight.zero_();
+            conv.Bias!.zero_();
         }
         RegisterComponents();
     }

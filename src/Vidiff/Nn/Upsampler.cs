@@ -7,11 +7,11 @@ namespace Vidiff.Nn;
 /// <summary>diffusers' Upsample2D: nearest-neighbour upsampling then a 3×3 convolution (upsamplers.0.conv).</summary>
 public sealed class Upsampler : Module<Tensor, long[]?, Tensor>
 {
-    readonly Conv2d conv;
+    readonly Conv conv;
 
     public Upsampler(int channels) : base(nameof(Upsampler))
     {
-        conv = Conv2d(channels, channels, 3, padding: 1);
+        conv = new Conv(channels, channels, 3, padding: 1);
         RegisterComponents();
     }
 

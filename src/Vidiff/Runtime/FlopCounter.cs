@@ -1,6 +1,8 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Runtime;
 
 /// <summary>
@@ -21,11 +23,9 @@ public sealed class FlopCounter : IDisposable
         {
             switch (module)
             {
-                case Conv2d conv:
-                    Hook(conv, (_, output) => Flops += 2.0 * output.numel() * conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]);
-                    break;
-                case Conv1d conv:
-                    Hook(conv, (_, output) => Flops += 2.0 * output.numel() * conv.weight!.shape[1] * conv.weight.shape[2]);
+                case Conv conv:
+                    // Fan-in per output: in channels × kernel (transposed: out channels × kernel per input, counted alike).
+                    Hook(conv, (_, output) => Flops += 2.0 * output.numel() * (conv.Weight.numel() / conv.Weight.shape[0]));
                     break;
                 case Linear linear:
                     Hook(linear, (_, output) => Flops += 2.0 * output.numel() * linear.in_features);

@@ -12,7 +12,7 @@ namespace Vidiff.Runtime;
 /// GLIBCXX_3.4.32 (GCC 13) for one symbol; where the system libstdc++ lacks a version the shim asks for
 /// (Debian 12 stops at 3.4.30), a copy of the shim with those requirements marked weak is written to a cache
 /// and bound to TorchSharp's imports. Systems whose libstdc++ has every version are left untouched.
-/// Then checks libtorch's oneDNN convolutions and falls back to its native ones where they are wrong (<see cref="OneDnnCheck"/>).
+/// Then checks libtorch's oneDNN convolutions and works around them where they are wrong (<see cref="OneDnnCheck"/>).
 /// </summary>
 public static class NativeRuntime
 {
@@ -28,6 +28,9 @@ public static class NativeRuntime
 
     /// <summary>Why libtorch's oneDNN was turned off (its convolutions were wrong on this CPU); null where it is in use.</summary>
     public static string? OneDnnDisabledReason { get; private set; }
+
+    /// <summary>Why convolutions pad their channels to whole blocks for oneDNN (<see cref="Nn.Conv.PadsChannelBlocks"/>); null where they need not.</summary>
+    public static string? ChannelPaddingReason { get; private set; }
 
 #pragma warning disable CA2255 // A module initializer is the one place that runs before any TorchSharp call in every host.
     [ModuleInitializer]
@@ -45,7 +48,9 @@ public static class NativeRuntime
             {
                 QuietInternalWarnings(Path.GetDirectoryName(packageShim));
                 // Before any caller's convolution; tens of milliseconds.
-                OneDnnDisabledReason = OneDnnCheck.DisableIfConvolutionsAreWrong(Path.GetDirectoryName(packageShim));
+                var workaround = OneDnnCheck.WorkAroundWrongConvolutions(Path.GetDirectoryName(packageShim), out bool disabled);
+                if (disabled) OneDnnDisabledReason = workaround;
+                else ChannelPaddingReason = workaround;
             }
             catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
             {

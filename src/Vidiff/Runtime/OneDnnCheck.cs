@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Vidiff.Nn;
+
 namespace Vidiff.Runtime;
 
 /// <summary>
@@ -12,21 +14,34 @@ namespace Vidiff.Runtime;
 /// convolution's input gradient when the output channels are not a multiple of the block, its forward pass when the
 /// input channels are not, and a bfloat16 forward pass when the output channels are not. The autoencoder's conv_out
 /// layers (8 and 3 channels) hit exactly these, so training went to NaN and bfloat16 decoding drifted by 40-50 %.
-/// Capping oneDNN's ISA (ONEDNN_MAX_CPU_ISA=AVX2) does not help. libtorch's native convolutions (im2col and BLAS) are
-/// correct there, and libtorch uses them when oneDNN is disabled (torch.backends.mkldnn.enabled = False in PyTorch):
-/// slower (float32 training about 5×, bfloat16 convolutions far more), but right.
+/// Capping oneDNN's ISA (ONEDNN_MAX_CPU_ISA=AVX2) does not help. The same convolutions with their channels zero-padded
+/// to whole blocks are right, so where the check finds the fault it checks the padded form (<see cref="Conv.Apply"/>)
+/// and, where that is right, keeps oneDNN and pads. Only where that too is wrong is oneDNN disabled
+/// (torch.backends.mkldnn.enabled = False in PyTorch): libtorch's native convolutions (im2col and BLAS) are right but
+/// slower (float32 training about 5×), and bfloat16 matrix products and convolutions far slower (their fast path is
+/// oneDNN's).
 /// </summary>
 static class OneDnnCheck
 {
-    /// <summary>Runs the check; returns why oneDNN was disabled, or null where its convolutions are correct.</summary>
-    internal static string? DisableIfConvolutionsAreWrong(string? libraryFolder)
+    /// <summary>
+    /// Runs the check. Returns null where oneDNN's convolutions are right as they are; otherwise what is wrong and what
+    /// was done: channels padded (<see cref="Conv.PadsChannelBlocks"/>, <paramref name="disabled"/> false) or oneDNN
+    /// disabled (<paramref name="disabled"/> true).
+    /// </summary>
+    internal static string? WorkAroundWrongConvolutions(string? libraryFolder, out bool disabled)
     {
-        var fault = FindFault();
+        disabled = false;
+        var fault = FindFault(Plain);
         if (fault is null) return null;
         DisableNnpack(libraryFolder); // libtorch would try it next for float32 batches of 16 and more; the check did not validate it
+        Conv.PadsChannelBlocks = true;
+        if (FindFault(Padded) is null)
+            return $"{fault}; their channels are padded to whole blocks, which oneDNN computes right";
+        Conv.PadsChannelBlocks = false;
+        disabled = true;
         return DisableOneDnn(libraryFolder)
-            ? fault
-            : fault + "; oneDNN could not be disabled (at::Context::setUserEnabledMkldnn not found), results may be wrong";
+            ? $"{fault}, even with padded channels; libtorch's native convolutions are used instead"
+            : $"{fault}; oneDNN could not be disabled (at::Context::setUserEnabledMkldnn not found), results may be wrong";
     }
 
     /// <summary>
@@ -35,12 +50,12 @@ static class OneDnnCheck
     /// convolution kernel at all: a float64 convolution would not reach oneDNN either, but it asks for NNPACK, which
     /// logs a warning on CPUs it does not support.
     /// </summary>
-    static string? FindFault()
+    static string? FindFault(Func<Tensor, Tensor, Tensor> convolution)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        // (input channels, output channels): a partial output block (3, 8) and a partial input block (20).
-        foreach (var (ic, oc) in new[] { (16, 3), (32, 8), (20, 16) })
+        // (input channels, output channels): partial output blocks (3, 8) and partial input blocks (20, 3).
+        foreach (var (ic, oc) in new[] { (16, 3), (32, 8), (20, 16), (3, 32) })
         {
             // Fixed values rather than random ones, so the check leaves the global generator where the caller put it.
             var x = Pattern(2, ic, 8, 8);
@@ -48,16 +63,16 @@ static class OneDnnCheck
             var g = Pattern(2, oc, 8, 8);
             var (y64, dx64) = Convolve(x, w, g, Unfolded);
 
-            var (y32, dx32) = Convolve(x.to(float32), w.to(float32), g.to(float32), Convolution);
+            var (y32, dx32) = Convolve(x.to(float32), w.to(float32), g.to(float32), convolution);
             if (!Close(y32, y64, 1e-4)) return Describe("float32 output", ic, oc, y32, y64);
             if (!Close(dx32, dx64, 1e-4)) return Describe("float32 input gradient", ic, oc, dx32, dx64);
 
-            // bfloat16 against float64 on the same rounded values: only the output's rounding differs (~0.4 %).
-            var (x16, w16) = (x.to(bfloat16), w.to(bfloat16));
-            using var noGrad = no_grad();
-            var y16 = Convolution(x16, w16);
-            var y16Ref = Unfolded(x16.to(float64), w16.to(float64));
+            // bfloat16 against float64 on the same rounded values: only the rounding differs (~0.4 %).
+            var (x16, w16, g16) = (x.to(bfloat16), w.to(bfloat16), g.to(bfloat16));
+            var (y16, dx16) = Convolve(x16, w16, g16, convolution);
+            var (y16Ref, dx16Ref) = Convolve(x16.to(float64), w16.to(float64), g16.to(float64), Unfolded);
             if (!Close(y16, y16Ref, 0.05)) return Describe("bfloat16 output", ic, oc, y16, y16Ref);
+            if (!Close(dx16, dx16Ref, 0.05)) return Describe("bfloat16 input gradient", ic, oc, dx16, dx16Ref);
         }
         return null;
     }
@@ -69,7 +84,10 @@ static class OneDnnCheck
     }
 
     /// <summary>The 3×3, padding 1 convolution as libtorch runs it (through oneDNN where enabled).</summary>
-    static Tensor Convolution(Tensor x, Tensor w) => nn.functional.conv2d(x, w, padding: [1, 1]);
+    static Tensor Plain(Tensor x, Tensor w) => nn.functional.conv2d(x, w, padding: [1, 1]);
+
+    /// <summary>The same as the networks run it while <see cref="Conv.PadsChannelBlocks"/> is set.</summary>
+    static Tensor Padded(Tensor x, Tensor w) => Conv.Apply(x, w, null, 1, 1);
 
     /// <summary>The same convolution as a matrix product over unfolded patches.</summary>
     static Tensor Unfolded(Tensor x, Tensor w)
@@ -95,8 +113,8 @@ static class OneDnnCheck
     {
         double error = RelativeError(a, reference);
         var how = double.IsNaN(error) ? "NaN" : $"off by {error:P0}";
-        return $"oneDNN convolutions are wrong on this CPU (the {what} of a 3×3 convolution from {ic} to {oc} channels " +
-            $"is {how}); libtorch's native convolutions are used instead";
+        return $"oneDNN convolutions with partial channel blocks are wrong on this CPU (the {what} of a 3×3 convolution " +
+            $"from {ic} to {oc} channels is {how})";
     }
 
     /// <summary>at::globalContext().setUserEnabledNNPACK(false).</summary>

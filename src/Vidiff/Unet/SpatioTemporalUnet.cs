@@ -8,20 +8,22 @@ namespace Vidiff.Unet;
 /// <summary>
 /// The spatio-temporal UNet of paper §2: Stable Diffusion's image UNet (diffusers' UNet2DConditionModel names) with a
 /// temporal convolution after each spatial convolution and a temporal attention after each spatial transformer.
-/// Structure is concatenated to the latents (§3), content enters by cross-attention (§4).
+/// Structure is concatenated to the latents (§3), and with <see cref="UnetConfig.StructureAtEveryLevel"/> also added at
+/// every level of the down path; content enters by cross-attention (§4).
 /// </summary>
 public sealed class SpatioTemporalUnet : Module
 {
     public UnetConfig Config { get; }
 
-    readonly Conv2d conv_in;
+    readonly Conv conv_in;
     readonly TimestepEmbedding time_embedding;
     readonly Linear? content_proj;
+    readonly ModuleList<Conv>? structure_convs;
     readonly ModuleList<DownBlock> down_blocks;
     readonly MidBlock mid_block;
     readonly ModuleList<UpBlock> up_blocks;
     readonly GroupNorm conv_norm_out;
-    readonly Conv2d conv_out;
+    readonly Conv conv_out;
 
     public SpatioTemporalUnet(UnetConfig config) : base(nameof(SpatioTemporalUnet))
     {
@@ -31,9 +33,11 @@ public sealed class SpatioTemporalUnet : Module
         if (config.Transformers.Length != levels)
             throw new ArgumentException($"UnetConfig.Transformers has {config.Transformers.Length} entries; expected one per level ({levels})", nameof(config));
 
-        conv_in = Conv2d(config.InChannels, ch[0], 3, padding: 1);
+        conv_in = new Conv(config.InChannels, ch[0], 3, padding: 1);
         time_embedding = new TimestepEmbedding(ch[0], config.TimeDim);
         if (config.ContentTokens > 1) content_proj = Linear(config.ContentDim, config.ContentTokens * config.ContentDim);
+        if (config.StructureAtEveryLevel)
+            structure_convs = new(Enumerable.Range(0, levels).Select(i => ZeroConv(config.StructureChannels, ch[Math.Max(i - 1, 0)])).ToArray());
         down_blocks = new(Enumerable.Range(0, levels).Select(i =>
             new DownBlock(config, ch[Math.Max(i - 1, 0)], ch[i], config.Transformers[i], downsample: i < levels - 1)).ToArray());
         mid_block = new MidBlock(config, ch[^1]);
@@ -44,7 +48,7 @@ public sealed class SpatioTemporalUnet : Module
                 config.Transformers[level], upsample: level > 0);
         }).ToArray());
         conv_norm_out = Norms.Group(config.NormGroups, ch[0]);
-        conv_out = Conv2d(ch[0], config.OutChannels, 3, padding: 1);
+        conv_out = new Conv(ch[0], config.OutChannels, 3, padding: 1);
         RegisterComponents();
     }
 
@@ -60,11 +64,12 @@ public sealed class SpatioTemporalUnet : Module
         using var scope = NewDisposeScope();
         Validate(latents, structure, timesteps, content);
         long b = latents.shape[0], f = latents.shape[2], h = latents.shape[3], w = latents.shape[4];
-        var dtype = conv_in.weight!.dtype;
+        var dtype = conv_in.Weight.dtype;
 
         var x = structure is null ? latents : cat([latents, structure.to(latents.dtype)], 1);
         // Spatial layers see frames as a batch of images: [B·F, C, h, w].
         x = x.transpose(1, 2).reshape(b * f, Config.InChannels, h, w).to(dtype);
+        var frameStructure = structure_convs is null ? null : x.narrow(1, Config.LatentChannels, Config.StructureChannels);
         var temb = time_embedding.forward(TimestepEmbedding.Sinusoidal(timesteps.reshape(-1).expand(b), Config.BlockChannels[0]).to(dtype));
         temb = temb.repeat_interleave(f, 0);
         var ctx = content.to(dtype);
@@ -75,7 +80,11 @@ public sealed class SpatioTemporalUnet : Module
 
         x = conv_in.call(x);
         var skips = new List<Tensor> { x };
-        foreach (var block in down_blocks) x = block.forward(x, temb, ctx, frames, skips);
+        for (int i = 0; i < down_blocks.Count; i++)
+        {
+            if (structure_convs is not null) x = x + structure_convs[i].call(AtSizeOf(x, frameStructure!));
+            x = down_blocks[i].forward(x, temb, ctx, frames, skips);
+        }
         x = mid_block.forward(x, temb, ctx, frames);
         foreach (var block in up_blocks) x = block.forward(x, temb, ctx, frames, skips);
         x = conv_out.call(functional.silu(conv_norm_out.call(x)));
@@ -84,6 +93,23 @@ public sealed class SpatioTemporalUnet : Module
     }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>Starts as no change at all, so a UNet given this path keeps computing what it did (as ControlNet's zero convolutions).</summary>
+    static Conv ZeroConv(int inChannels, int outChannels)
+    {
+        var conv = new Conv(inChannels, outChannels, 3, padding: 1);
+        using (no_grad())
+        {
+            conv.Weight.zero_();
+            conv.Bias!.zero_();
+        }
+        return conv;
+    }
+
+    /// <summary>Structure [B·F, Cs, h, w] averaged down to the resolution of the features <paramref name="x"/>.</summary>
+    static Tensor AtSizeOf(Tensor x, Tensor structure) => x.shape[2] == structure.shape[2] && x.shape[3] == structure.shape[3]
+        ? structure
+        : functional.interpolate(structure, [x.shape[2], x.shape[3]], mode: InterpolationMode.Area);
 
     void Validate(Tensor latents, Tensor? structure, Tensor timesteps, Tensor content)
     {

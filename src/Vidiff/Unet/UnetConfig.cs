@@ -10,6 +10,9 @@ namespace Vidiff.Unet;
 /// <param name="ContentTokens">K: each content token is projected to K tokens by content_proj when K > 1.</param>
 /// <param name="LinearProjection">Transformers project with Linear layers (Stable Diffusion 2) instead of 1×1 convolutions.</param>
 /// <param name="MaxFrames">Frames with a learned position encoding in the temporal attention.</param>
+/// <param name="StructureAtEveryLevel">Structure also enters every resolution level of the down path, resized to it and
+/// added through a zero-initialised convolution (our deviation from §3, docs/architecture.md "Choices"); false is the
+/// paper's and the public checkpoints' UNet, structure concatenated at the input only.</param>
 public sealed record UnetConfig(
     int[] BlockChannels,
     bool[] Transformers,
@@ -24,7 +27,8 @@ public sealed record UnetConfig(
     int ContentTokens = 1,
     bool LinearProjection = false,
     int MaxFrames = 32,
-    int NormGroups = 32)
+    int NormGroups = 32,
+    bool StructureAtEveryLevel = false)
 {
     /// <summary>For tests: a few hundred thousand parameters, milliseconds at an 8×8 latent.</summary>
     public static UnetConfig Tiny => new([16, 32], [true, true], LayersPerBlock: 1, AttentionHeads: 2, ContentDim: 32, MaxFrames: 16, NormGroups: 8);

@@ -10,7 +10,7 @@ public class FlopCounterTests
     public void CountsConvolutionAndLinearMultiplyAdds()
     {
         using var model = nn.Sequential(
-            ("conv", nn.Conv2d(3, 8, 3, padding: 1)),
+            ("conv", new Vidiff.Nn.Conv(3, 8, 3, padding: 1)),
             ("flatten", nn.Flatten()),
             ("fc", nn.Linear(8 * 5 * 4, 10)));
         using var counter = new FlopCounter(model);

@@ -44,7 +44,8 @@ public static class UnetStage
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
         model.eval();
         double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
-            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare }, batch,
+            // t_s over its whole range whatever the run's curriculum, so figures compare across runs.
+            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
         long last = schedule.T - 1;
         var figures = FormattableString.Invariant(
@@ -95,7 +96,7 @@ public static class UnetStage
 
         var z0 = stack(windows.Select(f => inputs.Latents.index_select(0, tensor(f)).to(ScalarType.Float32).transpose(0, 1)));
         var structure = cat(windows.Select(f =>
-            StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next(StructureEncoder.MaxLevel + 1), h, w)).ToList(), 0);
+            StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next((settings.MaxStructureLevel ?? StructureEncoder.MaxLevel) + 1), h, w)).ToList(), 0);
         if (otherStructure) structure = structure.roll(1, 0);
         var content = inputs.ImageEmbeds.index_select(0, tensor(data.RandomFrameOf(rng, clips))).unsqueeze(1);
         var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);

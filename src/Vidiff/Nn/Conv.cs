@@ -1,0 +1,81 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Vidiff.Nn;
+
+/// <summary>
+/// torch.nn.Conv1d, Conv2d or ConvTranspose2d (keys <c>weight</c>, <c>bias</c>; initialised exactly as PyTorch's), run
+/// through <see cref="Apply"/>: where this CPU's oneDNN computes convolutions with a partial channel block wrongly, the
+/// channels are zero-padded to whole blocks, which oneDNN computes right and fast (<see cref="Runtime.OneDnnCheck"/>).
+/// </summary>
+public sealed class Conv : nn.Module<Tensor, Tensor>
+{
+    /// <summary>oneDNN's channel block with AVX-512 (16 floats); a multiple of AVX2's 8.</summary>
+    const long Block = 16;
+
+    readonly Parameter weight;
+    readonly Parameter? bias;
+    readonly long stride, padding;
+    readonly bool transposed;
+
+    /// <summary>Set at start-up where whole channel blocks are needed (<see cref="Runtime.OneDnnCheck"/>).</summary>
+    public static bool PadsChannelBlocks { get; internal set; }
+
+    /// <param name="dimensions">1 (over frames) or 2.</param>
+    /// <param name="transposed">ConvTranspose2d (weight [in, out, k, k]).</param>
+    public Conv(long inChannels, long outChannels, long kernel, long stride = 1, long padding = 0, bool bias = true,
+        int dimensions = 2, bool transposed = false) : base(nameof(Conv))
+    {
+        // PyTorch's initialisation, drawn by TorchSharp's own module so that seeded runs draw the same numbers.
+        using Convolution init = (dimensions, transposed) switch
+        {
+            (1, false) => nn.Conv1d(inChannels, outChannels, kernel, stride, padding, bias: bias),
+            (2, false) => nn.Conv2d(inChannels, outChannels, kernel, stride, padding, bias: bias),
+            (2, true) => nn.ConvTranspose2d(inChannels, outChannels, kernel, stride, padding, bias: bias),
+            _ => throw new ArgumentException($"no {dimensions}D{(transposed ? " transposed" : "")} convolution", nameof(dimensions)),
+        };
+        weight = new Parameter(init.weight!.detach().clone());
+        if (bias) this.bias = new Parameter(init.bias!.detach().clone());
+        (this.stride, this.padding, this.transposed) = (stride, padding, transposed);
+        RegisterComponents();
+    }
+
+    // Fields named as TorchSharp's modules name them: registration and Module.to find parameters by field name.
+    public Parameter Weight => weight;
+
+    public Parameter? Bias => bias;
+
+    public override Tensor forward(Tensor x) => Apply(x, weight, bias, stride, padding, transposed);
+
+    /// <summary>
+    /// The convolution of <paramref name="x"/> ([N, C, L] or [N, C, H, W]) by <paramref name="w"/>; with
+    /// <see cref="PadsChannelBlocks"/>, input and output channels are padded with zeros to whole blocks and the
+    /// output cut back, which gives the same values (the padded channels add zero terms and are dropped).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor w, Tensor? b, long stride, long padding, bool transposed = false)
+    {
+        long inChannels = w.shape[transposed ? 0 : 1], outChannels = w.shape[transposed ? 1 : 0];
+        long padIn = Whole(inChannels) - inChannels, padOut = Whole(outChannels) - outChannels;
+        if (!PadsChannelBlocks || padIn == 0 && padOut == 0) return Raw(x, w, b, stride, padding, transposed);
+
+        using var scope = NewDisposeScope();
+        var spatial = new long[2 * ((int)w.dim() - 2)];
+        if (padIn > 0) x = F.pad(x, [.. spatial, 0, padIn]);
+        // Weight dims from the last: kernel, then [in, out] (transposed) or [out, in].
+        w = F.pad(w, transposed ? [.. spatial, 0, padOut, 0, padIn] : [.. spatial, 0, padIn, 0, padOut]);
+        if (b is not null && padOut > 0) b = F.pad(b, [0, padOut]);
+        var y = Raw(x, w, b, stride, padding, transposed);
+        return (padOut > 0 ? y.narrow(1, 0, outChannels) : y).MoveToOuterDisposeScope();
+    }
+
+    static long Whole(long channels) => (channels + Block - 1) / Block * Block;
+
+    static Tensor Raw(Tensor x, Tensor w, Tensor? b, long stride, long padding, bool transposed) => (w.dim(), transposed) switch
+    {
+        (3, false) => F.conv1d(x, w, b, stride, padding),
+        (4, false) => F.conv2d(x, w, b, [stride, stride], [padding, padding]),
+        (4, true) => F.conv_transpose2d(x, w, b, [stride, stride], [padding, padding]),
+        _ => throw new ArgumentException($"no convolution with a {w.dim()}-dimensional weight", nameof(w)),
+    };
+}
