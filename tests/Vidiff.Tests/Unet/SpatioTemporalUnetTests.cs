@@ -57,6 +57,24 @@ public class SpatioTemporalUnetTests
         Assert.True(MaxDiff(Run(net, x), Run(net, x, perFrame: true)) > 1e-4);
     }
 
+    [Fact]
+    public void StructureAtEveryLevelStartsAsThePlainUnetAndLearnsToReadIt()
+    {
+        using var plain = NewNet();
+        using var every = NewNet(Cfg with { StructureAtEveryLevel = true });
+        var extra = every.state_dict().Keys.Except(plain.state_dict().Keys).ToArray();
+        Assert.Equal(["structure_convs.0.bias", "structure_convs.0.weight", "structure_convs.1.bias", "structure_convs.1.weight"], extra.Order());
+        every.load_state_dict(plain.state_dict(), strict: false);
+        var x = RandomBatch(1, 4);
+        Assert.True(Run(plain, x).eq(Run(every, x)).all().item<bool>()); // zero-initialised: exactly the imported UNet
+
+        // Trained, the level-1 path alone changes the output with the structure.
+        TrainOneStep(every);
+        var before = Run(every, x);
+        using (no_grad()) every.get_parameter("structure_convs.1.weight")!.add_(0.1);
+        Assert.True(MaxDiff(before, Run(every, x)) > 1e-4);
+    }
+
     [Theory]
     [InlineData(1, 8, 8)]
     [InlineData(8, 8, 8)]

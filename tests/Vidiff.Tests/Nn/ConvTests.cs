@@ -1,0 +1,65 @@
+using TorchSharp;
+using Vidiff.Nn;
+using static TorchSharp.torch;
+
+namespace Vidiff.Tests.Nn;
+
+public class ConvTests
+{
+    /// <summary>
+    /// Padding channels to whole blocks (the oneDNN workaround) gives the plain convolution's values, outputs and
+    /// gradients, for every kind the networks use; in float64, which no oneDNN kernel computes, so only the padding differs.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 32, 3, 1, 1, 2, false)]
+    [InlineData(64, 4, 3, 1, 1, 2, false)]
+    [InlineData(20, 24, 1, 1, 0, 2, false)]
+    [InlineData(3, 20, 8, 8, 0, 2, false)]
+    [InlineData(48, 48, 3, 2, 1, 2, false)]
+    [InlineData(12, 12, 3, 1, 1, 1, false)]
+    [InlineData(24, 8, 4, 4, 0, 2, true)]
+    public void PaddedChannelsGiveThePlainConvolution(int inChannels, int outChannels, int kernel, int stride, int padding, int dimensions, bool transposed)
+    {
+        manual_seed(3);
+        using var conv = new Conv(inChannels, outChannels, kernel, stride, padding, dimensions: dimensions, transposed: transposed);
+        conv.to(ScalarType.Float64);
+        var x = randn(dimensions == 1 ? [2, inChannels, 9] : [2, inChannels, 16, 16], dtype: float64);
+
+        (Tensor Y, Tensor Dx, Tensor Dw) Run(bool pad)
+        {
+            bool before = Conv.PadsChannelBlocks;
+            Conv.PadsChannelBlocks = pad;
+            try
+            {
+                conv.zero_grad();
+                var leaf = x.detach().requires_grad_(true);
+                var y = conv.call(leaf);
+                y.mul(y.detach().sin()).sum().backward();
+                return (y.detach(), leaf.grad!, conv.Weight.grad!.clone());
+            }
+            finally
+            {
+                Conv.PadsChannelBlocks = before;
+            }
+        }
+
+        var plain = Run(pad: false);
+        var padded = Run(pad: true);
+        Assert.Equal(plain.Y.shape, padded.Y.shape);
+        Assert.True(plain.Y.allclose(padded.Y, rtol: 0, atol: 1e-12));
+        Assert.True(plain.Dx.allclose(padded.Dx, rtol: 0, atol: 1e-12));
+        Assert.True(plain.Dw.allclose(padded.Dw, rtol: 0, atol: 1e-12));
+    }
+
+    [Fact]
+    public void KeepsPyTorchsKeysAndInitialisation()
+    {
+        manual_seed(5);
+        using var reference = nn.Conv2d(8, 16, 3, padding: 1);
+        manual_seed(5);
+        using var conv = new Conv(8, 16, 3, padding: 1);
+        Assert.Equal(["bias", "weight"], conv.state_dict().Keys.Order());
+        Assert.True(reference.weight!.eq(conv.Weight).all().item<bool>());
+        Assert.True(reference.bias!.eq(conv.Bias!).all().item<bool>());
+    }
+}
