@@ -40,9 +40,11 @@ static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every batch.", DefaultValueFactory = _ => 0 };
         var imageShare = new Option<double>("--image-share") { Description = "unet: share of steps that are image batches (joint image-video training).", DefaultValueFactory = _ => new UnetSettings().ImageShare };
         var maxTs = new Option<int?>("--max-ts") { Description = $"unet: draw t_s from 0..N only (default: all of 0..{StructureEncoder.MaxLevel}); 0 for the paper's first phase of full structure." };
+        var highNoise = new Option<double>("--high-noise-share") { Description = "unet: share of samples with t in the noisiest tenth of the schedule, where structure is the layout's only source (default 0: uniform t)." };
+        var mirrored = new Option<double>("--mirrored-content-share") { Description = "unet: share of samples whose content is the CLIP embedding of the mirrored frame, so layout must come from structure (default 0)." };
         var command = new Command("train", "Train one stage of a model on a synthetic data set: autoencoder, depth, clip, prior, unet.")
         {
-            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs,
+            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs, highNoise, mirrored,
         };
         command.SetAction(parse =>
         {
@@ -50,7 +52,7 @@ static class TrainCommand
             var (defaultSteps, defaultBatch, defaultLr) = Defaults(name);
             var options = new TrainingOptions(parse.GetValue(steps) ?? defaultSteps, BatchSize: parse.GetValue(batch) ?? defaultBatch,
                 LearningRate: parse.GetValue(lr) ?? defaultLr, Bf16: parse.GetValue(bf16), Minutes: parse.GetValue(minutes), Seed: parse.GetValue(seed));
-            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs)));
+            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs), HighNoiseShare: parse.GetValue(highNoise), MirroredContentShare: parse.GetValue(mirrored)));
         });
         return command;
     }
@@ -64,6 +66,8 @@ static class TrainCommand
         {
             Threads.Configure();
             if (options.Steps < 1 || options.BatchSize < 1) throw new ArgumentException($"--steps and --batch must be positive, got {options.Steps} and {options.BatchSize}");
+            foreach (var (name, share) in new[] { ("--high-noise-share", unet.HighNoiseShare), ("--mirrored-content-share", unet.MirroredContentShare) })
+                if (share is < 0 or > 1 || double.IsNaN(share)) throw new ArgumentException($"{name} {share} is not a share; expected 0..1");
             if (unet.MaxStructureLevel is < 0 or > StructureEncoder.MaxLevel)
                 throw new ArgumentException($"--max-ts {unet.MaxStructureLevel} is not a structure level; expected 0..{StructureEncoder.MaxLevel}");
             Directory.CreateDirectory(modelDir);

@@ -73,6 +73,17 @@ public static partial class Posix
         else File.Move(source, target, overwrite: true);
     }
 
+    /// <summary>
+    /// Ends the process at once with <paramref name="code"/>, running no exit handlers: Environment.Exit would run
+    /// libtorch's static destructors while another thread is still inside a libtorch kernel, which crashes (SIGSEGV,
+    /// exit 139) instead of giving the signal's exit code. Callers have already done their own clean-up.
+    /// </summary>
+    public static void ExitNow(int code)
+    {
+        if (OperatingSystem.IsLinux()) _exit(code);
+        Environment.Exit(code);
+    }
+
     const int AtCwd = -100, ENOENT = 2, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ENOSYS = 38;
     const uint StatxType = 0x1, RenameNoReplace = 1;
 
@@ -87,4 +98,7 @@ public static partial class Posix
 
     [LibraryImport("libc")]
     private static partial void free(IntPtr pointer);
+
+    [LibraryImport("libc")]
+    private static partial void _exit(int status);
 }

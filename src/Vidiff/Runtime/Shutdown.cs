@@ -93,7 +93,8 @@ public static class Shutdown
         if (first && Volatile.Read(ref cooperating) > 0) return;
         EndEverything();
         Console.Error.WriteLine($"stopped by {name}; no output was written");
-        Environment.Exit(ExitCode);
+        Console.Out.Flush();
+        Posix.ExitNow(ExitCode);
     }
 
     static void EndEverything()

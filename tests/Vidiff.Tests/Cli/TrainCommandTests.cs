@@ -23,4 +23,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(model, ModelFolder.AutoencoderFile)));
         Assert.True(Directory.Exists(Path.Combine(model, "training", "autoencoder", "checkpoint")));
     }
+
+    [Theory]
+    [InlineData("--max-ts", "8", "--max-ts 8 is not a structure level; expected 0..7")]
+    [InlineData("--high-noise-share", "1.5", "--high-noise-share 1.5 is not a share; expected 0..1")]
+    [InlineData("--mirrored-content-share", "-0.1", "--mirrored-content-share -0.1 is not a share; expected 0..1")]
+    public void RefusesUnetSettingsOutOfRange(string option, string value, string message)
+    {
+        string data = Path.Combine(root, "data"), model = Path.Combine(root, "model");
+        var (code, stdout, stderr) = CliFixture.Vidiff("train", "--stage", "unet", "--data", data, "--model", model, option, value);
+        Assert.True(code == 1, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains(message, stdout + stderr);
+        Assert.False(Directory.Exists(model)); // refused before anything is made
+    }
 }

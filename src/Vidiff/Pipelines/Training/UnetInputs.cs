@@ -9,9 +9,10 @@ namespace Vidiff.Pipelines.Training;
 
 /// <summary>
 /// What the frozen networks give for every frame, computed once per data set and model and cached in the run
-/// folder: scaled latents (posterior mean), the depth model's disparity, the normalised CLIP image embedding.
+/// folder: scaled latents (posterior mean), the depth model's disparity, the normalised CLIP image embedding of the
+/// frame and of its mirror image.
 /// </summary>
-public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmbeds) : IDisposable
+public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmbeds, Tensor mirroredEmbeds) : IDisposable
 {
     /// <summary>[N, latent, h, w] float16, already × the scaling factor.</summary>
     public Tensor Latents { get; } = latents;
@@ -25,6 +26,10 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
     /// <summary>[N, E] float32, unit length.</summary>
     public Tensor ImageEmbeds { get; } = imageEmbeds;
 
+    /// <summary>[N, E] float32, unit length: the embedding of each frame mirrored left to right, the same appearance in
+    /// another layout (<see cref="UnetSettings.MirroredContentShare"/>).</summary>
+    public Tensor MirroredEmbeds { get; } = mirroredEmbeds;
+
     public static UnetInputs LoadOrCompute(StageContext ctx, ModelConfig config)
     {
         var path = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
@@ -33,12 +38,12 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         // contents, not their times: rerunning a finished stage exports the same weights again, and must not cost a recache.
         var source = string.Join("|", new[] { ModelFolder.AutoencoderFile, ModelFolder.DepthFile, ModelFolder.ClipFile }
             .Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(ctx.ModelDir, f)))))
-            .Prepend(frames.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            .Prepend(frames.ToString(System.Globalization.CultureInfo.InvariantCulture)).Prepend("mirrored"));
         if (File.Exists(path))
         {
             using var file = new SafetensorsFile(path);
             if (file.Metadata.GetValueOrDefault("source") == source)
-                return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"));
+                return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"), file.Read("mirrored_embeds"));
         }
         using var autoencoder = ctx.Load(new AutoencoderKL(config.Autoencoder), ModelFolder.AutoencoderFile, AutoencoderStage.Name);
         using var depth = ctx.Load(new DptDepthEstimator(config.Depth), ModelFolder.DepthFile, DepthStage.Name);
@@ -46,6 +51,7 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         var latents = new List<Tensor>();
         var disparity = new List<Tensor>();
         var embeds = new List<Tensor>();
+        var mirrored = new List<Tensor>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using (no_grad())
         {
@@ -59,12 +65,13 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
                 latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
                 disparity.Add(depth.forward(x).MoveToOuterDisposeScope());
                 embeds.Add(ClipModel.Normalize(clip.EncodeImage(x)).MoveToOuterDisposeScope());
+                mirrored.Add(ClipModel.Normalize(clip.EncodeImage(x.flip(3))).MoveToOuterDisposeScope());
             }
         }
-        var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0));
+        var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0), cat(mirrored, 0));
         Directory.CreateDirectory(ctx.RunDir(UnetStage.Name));
         Safetensors.Write(path,
-            new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds },
+            new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds, ["mirrored_embeds"] = inputs.MirroredEmbeds },
             new Dictionary<string, string> { ["source"] = source });
         return inputs;
     }
@@ -74,5 +81,6 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         Latents.Dispose();
         Disparity.Dispose();
         ImageEmbeds.Dispose();
+        MirroredEmbeds.Dispose();
     }
 }

@@ -28,7 +28,10 @@ public static class UnetStage
         using var run = ctx.Run(Name, () => new SpatioTemporalUnet(config.Unet));
         double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
-        return ctx.Finish(run, Name, last, clock, HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
+        // A signal asks for a prompt stop: the figures take minutes on 2 cores, and a second signal would lose the checkpoint.
+        var figures = ctx.Cancel.IsCancellationRequested ? null
+            : HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize);
+        return ctx.Finish(run, Name, last, clock, figures);
     }
 
     /// <summary>
@@ -45,7 +48,7 @@ public static class UnetStage
         model.eval();
         double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
             // t_s over its whole range whatever the run's curriculum, so figures compare across runs.
-            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null }, batch,
+            settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null, HighNoiseShare = 0, MirroredContentShare = 0 }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
         long last = schedule.T - 1;
         var figures = FormattableString.Invariant(
@@ -98,11 +101,20 @@ public static class UnetStage
         var structure = cat(windows.Select(f =>
             StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next((settings.MaxStructureLevel ?? StructureEncoder.MaxLevel) + 1), h, w)).ToList(), 0);
         if (otherStructure) structure = structure.roll(1, 0);
-        var content = inputs.ImageEmbeds.index_select(0, tensor(data.RandomFrameOf(rng, clips))).unsqueeze(1);
+        var contentFrames = tensor(data.RandomFrameOf(rng, clips));
+        var content = inputs.ImageEmbeds.index_select(0, contentFrames);
+        if (settings.MirroredContentShare > 0)
+            content = where(rand([n, 1], generator: g).lt(settings.MirroredContentShare), inputs.MirroredEmbeds.index_select(0, contentFrames), content);
+        content = content.unsqueeze(1);
         var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);
         content = content * keep;
 
         var t = timestep is long fixedT ? full([n], fixedT, ScalarType.Int64) : randint(0, schedule.T, [n], generator: g);
+        if (timestep is null && settings.HighNoiseShare > 0)
+        {
+            var high = rand([n], generator: g).lt(settings.HighNoiseShare);
+            t = where(high, randint(schedule.T - schedule.T / 10, schedule.T, [n], generator: g), t);
+        }
         var eps = randn(z0.shape, generator: g);
         var zt = schedule.AddNoise(z0, eps, t);
         var output = model.forward(zt.to(dtype), structure.to(dtype), t, content.to(dtype)).to(ScalarType.Float32);
