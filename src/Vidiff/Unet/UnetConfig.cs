@@ -35,9 +35,11 @@ public sealed record UnetConfig(
 
     /// <summary>
     /// The bundled model: 16×16 latents (64×64 px), 11.9M parameters (the 20M budget of the whole mini model leaves it
-    /// about 12M); 4 content tokens so cross-attention can select.
+    /// about 12M); 4 content tokens so cross-attention can select; structure at every level (docs/training.md, "Reading
+    /// structure").
     /// </summary>
-    public static UnetConfig Mini => new([64, 96, 160], [true, true, true], LayersPerBlock: 1, AttentionHeadDim: 32, ContentDim: 256, ContentTokens: 4);
+    public static UnetConfig Mini => new([64, 96, 160], [true, true, true], LayersPerBlock: 1, AttentionHeadDim: 32, ContentDim: 256, ContentTokens: 4,
+        StructureAtEveryLevel: true);
 
     /// <summary>Stable Diffusion 1.5's UNet with depth concatenated (4 + 1 input channels).</summary>
     public static UnetConfig Sd15 => new([320, 640, 1280, 1280], [true, true, true, false]);
