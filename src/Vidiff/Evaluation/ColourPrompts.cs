@@ -25,14 +25,15 @@ public static class ColourPrompts
     }
 
     /// <summary>A caption of the scene with every object in <paramref name="colour"/>.</summary>
-    public static string Objects(Scene scene, string colour, int seed)
-    {
-        var recoloured = scene with { Objects = scene.Objects.Select(o => o with { Color = colour }).ToArray() };
-        return Captioner.Captions(recoloured, new Random(seed), count: 1)[0];
-    }
+    public static string Objects(Scene scene, string colour, int seed) => Captioner.Captions(WithObjects(scene, colour), new Random(seed), count: 1)[0];
 
     /// <summary>A caption of the scene with the floor in <paramref name="colour"/>, from a template that names the floor.</summary>
     public static string Floor(Scene scene, string colour, int seed) =>
-        Captioner.Captions(scene with { Floor = scene.Floor with { Color = colour } }, new Random(seed), count: int.MaxValue)
-            .First(c => c.Contains("floor", StringComparison.Ordinal));
+        Captioner.Captions(WithFloor(scene, colour), new Random(seed), count: int.MaxValue).First(c => c.Contains("floor", StringComparison.Ordinal));
+
+    /// <summary>The scene an object-colour prompt describes: every object in <paramref name="colour"/>, all else kept.</summary>
+    public static Scene WithObjects(Scene scene, string colour) => scene with { Objects = scene.Objects.Select(o => o with { Color = colour }).ToArray() };
+
+    /// <summary>The scene a floor-colour prompt describes: the floor in <paramref name="colour"/> (its material kept).</summary>
+    public static Scene WithFloor(Scene scene, string colour) => scene with { Floor = scene.Floor with { Color = colour } };
 }
