@@ -63,6 +63,8 @@ static class EvalCommand
         int threads = Threads.Configure();
         using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
         var config = model.Config;
+        // A model of another world (or a public checkpoint) would be measured on words it never read: refused by name.
+        ColourPrompts.CheckTokenizer(model.Tokenizer, config.Clip.Text.VocabSize, Path.Combine(modelPath, ModelFolder.TokenizerFolder));
         if (config.Width != config.Height)
             throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
         int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
@@ -78,11 +80,19 @@ static class EvalCommand
             .Start(context =>
             {
                 var render = context.AddTask("held-out scenes", maxValue: 1);
-                set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                try
                 {
-                    render.MaxValue = s.Total;
-                    render.Value = s.Written + s.Skipped;
-                });
+                    set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                    {
+                        render.MaxValue = s.Total;
+                        render.Value = s.Written + s.Skipped;
+                    });
+                }
+                catch (InvalidOperationException e)
+                {
+                    // --data holds another world version or other settings (SyntheticWriter names the file): bad input, one line.
+                    throw new InvalidDataException(e.Message, e);
+                }
                 render.Value = render.MaxValue;
                 var edits = context.AddTask("edits", maxValue: 1);
                 report = EvalRunner.Run(model, set, options, new Reporter(p =>
