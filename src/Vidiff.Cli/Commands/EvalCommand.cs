@@ -34,7 +34,7 @@ static class EvalCommand
         var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-wV-seedS-NNpx-Ff, V the world version)." };
         var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
-        var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | floor colour edit | reference | reference edit | own-frame edit." };
+        var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | the same with the true mask outlined | perfect object edit (rendered) | floor colour edit | reference | reference edit | own-frame edit." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out, --markdown and --sheet files." };
         var bf16 = CommandOptions.Bf16();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
