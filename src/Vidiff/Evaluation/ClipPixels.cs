@@ -7,19 +7,20 @@ namespace Vidiff.Evaluation;
 /// <see cref="PixelColours.Own"/>) and of the perfect object edit; floor share of the floor edit, the input and the perfect floor
 /// edit; the edits' PSNR (dB) and SSIM against their perfect edits, the per-frame model's (ω_t = 0) object edit as a
 /// baseline; and the renderer redrawing the unedited scene against the stored input (PSNR; it should be high: the
-/// perfect edits are drawn by the same renderer). NaN where nothing is counted (no chromatic object or floor).
+/// perfect edits are drawn by the same renderer). NaN where nothing is counted (no chromatic object or floor). Iou, not
+/// IoU, so the JSON key reads object_iou.
 /// </summary>
 public sealed record ClipPixels(
     double ObjectShare,
-    double ObjectIoU,
+    double ObjectIou,
     double FloorShare,
     double ReferenceShare,
-    double ReferenceIoU,
+    double ReferenceIou,
     double InputObjectShare,
-    double InputObjectIoU,
+    double InputObjectIou,
     double InputFloorShare,
     double PerfectObjectShare,
-    double PerfectObjectIoU,
+    double PerfectObjectIou,
     double PerfectFloorShare,
     double RerenderPsnr,
     double ObjectPsnr,

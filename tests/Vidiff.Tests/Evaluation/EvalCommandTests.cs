@@ -78,6 +78,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, figures["speed: edit wall time (s), 16 frames of 16×16, 1 steps"].GetProperty("pass").ValueKind); // judged at 20 steps only
         Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
+        Assert.True(r.GetProperty("clips")[0].GetProperty("pixels").TryGetProperty("object_iou", out _));
 
         // The guidance figure reads the two full clips and one more; its gain is the mean of the clips' pairs, its error theirs.
         var pairs = r.GetProperty("guidance_pairs").EnumerateArray().Select(p => p.GetProperty("prompt_consistency").GetDouble() - p.GetProperty("prompt_consistency_unguided").GetDouble()).ToArray();
