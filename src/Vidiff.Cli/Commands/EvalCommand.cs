@@ -34,7 +34,7 @@ static class EvalCommand
         var data = new Option<string?>("--data") { Description = "Cache folder of the held-out scenes (default data/eval-wV-seedS-NNpx-Ff, V the world version)." };
         var output = new Option<string?>("--out") { Description = "Write the report (settings, figures, every clip's results) as JSON." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
-        var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | floor colour edit | reference | reference edit | own-frame edit." };
+        var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | the same with the true mask outlined | perfect object edit (rendered) | floor colour edit | reference | reference edit | own-frame edit." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out, --markdown and --sheet files." };
         var bf16 = CommandOptions.Bf16();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
@@ -63,6 +63,8 @@ static class EvalCommand
         int threads = Threads.Configure();
         using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
         var config = model.Config;
+        // A model of another world (or a public checkpoint) would be measured on words it never read: refused by name.
+        ColourPrompts.CheckTokenizer(model.Tokenizer, config.Clip.Text.VocabSize, Path.Combine(modelPath, ModelFolder.TokenizerFolder));
         if (config.Width != config.Height)
             throw new ArgumentException($"Model {config.Name} edits {config.Width}×{config.Height} frames; the synthetic world renders square frames only.");
         int rendered = Math.Max(r.Frames, HeldOutSet.MinRenderedFrames);
@@ -78,11 +80,19 @@ static class EvalCommand
             .Start(context =>
             {
                 var render = context.AddTask("held-out scenes", maxValue: 1);
-                set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                try
                 {
-                    render.MaxValue = s.Total;
-                    render.Value = s.Written + s.Skipped;
-                });
+                    set = HeldOutSet.Prepare(dataPath, options.TotalClips, r.Frames, config.Width, r.Seed, r.TrainSeed, s =>
+                    {
+                        render.MaxValue = s.Total;
+                        render.Value = s.Written + s.Skipped;
+                    });
+                }
+                catch (InvalidOperationException e)
+                {
+                    // --data holds another world version or other settings (SyntheticWriter names the file): bad input, one line.
+                    throw new InvalidDataException(e.Message, e);
+                }
                 render.Value = render.MaxValue;
                 var edits = context.AddTask("edits", maxValue: 1);
                 report = EvalRunner.Run(model, set, options, new Reporter(p =>

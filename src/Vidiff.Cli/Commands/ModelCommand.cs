@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Vidiff.Checkpoints;
 using Vidiff.Clip;
+using Vidiff.Evaluation;
 
 namespace Vidiff.Cli.Commands;
 
@@ -15,12 +16,14 @@ static class ModelCommand
         Sd15,
     }
 
-    /// <summary>A few captions of the kind the procedural world produces, so the random model's tokenizer has real merges.</summary>
+    /// <summary>A few captions of the kind the procedural world produces, so the random model's tokenizer has real merges,
+    /// and the world's colour and shape words, so each is a token (vidiff eval refuses a tokenizer without them).</summary>
     static readonly string[] Captions =
     [
         "a red cube on a grey floor", "a blue sphere in front of a white wall", "a green cone under a cloudy sky",
         "a yellow cylinder beside a wooden box", "two orange spheres on a checkered floor", "a shiny metal cube in warm light",
         "a purple torus floating above water", "a brown brick wall behind a small tree", "a camera moving around a stone statue",
+        .. ColourPrompts.Words,
     ];
 
     public static Command Create()
@@ -35,7 +38,7 @@ static class ModelCommand
 
     static int New(Preset preset, string output, long seed)
     {
-        var tokenizer = ClipTokenizer.Train(Captions, preset == Preset.Tiny ? 600 : 1024);
+        var tokenizer = ClipTokenizer.Train(Captions, preset == Preset.Tiny ? 680 : 1024);
         var config = preset switch
         {
             Preset.Tiny => ModelConfig.Tiny(tokenizer.VocabSize, tokenizer.EndId),

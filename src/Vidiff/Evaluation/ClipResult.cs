@@ -5,6 +5,7 @@ namespace Vidiff.Evaluation;
 /// and the per-clip figures behind the report's means. <paramref name="InputObjectSeen"/>, <paramref name="RoundTripSeen"/>
 /// and <paramref name="OwnFrameSeen"/> name the objects' colour in the input, after the autoencoder's round trip, and in an
 /// edit whose reference is the clip's own first frame: where along the way an object's colour is lost.
+/// <paramref name="Pixels"/> reads the same edits pixel by pixel against the true masks and the perfect edits.
 /// </summary>
 public sealed record ClipResult(
     string Clip,
@@ -28,4 +29,5 @@ public sealed record ClipResult(
     double FrameConsistency,
     double FrameConsistencyPerFrame,
     double Flicker,
-    double FlickerPerFrame);
+    double FlickerPerFrame,
+    ClipPixels Pixels);

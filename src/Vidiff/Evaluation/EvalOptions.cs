@@ -21,6 +21,11 @@ public sealed record EvalOptions(int Frames = 16, int? Steps = null, IReadOnlyLi
     /// <summary>Bars of issue 5 §4.</summary>
     public const double MaxAbsRel = 0.15, MinTextHits = 0.80, MinImageHits = 0.70, MaxEditSeconds = 30;
 
+    /// <summary>Bars of issue 17 §1, read pixel by pixel against the true masks, on the text edits at the default
+    /// settings: object IoU, object pixels in the asked colour (eroded mask), floor pixels in the asked colour, and what
+    /// structure is worth to the UNet at pure noise (<see cref="StructureWorth"/>).</summary>
+    public const double MinObjectIoU = 0.65, MinObjectShare = 0.85, MinFloorShare = 0.90, MinStructureWorth = 0.70;
+
     /// <summary>The structure levels to sweep for <paramref name="config"/>, in order; checked (they must hold 0, the structure bar).</summary>
     public int[] LevelsFor(ModelConfig config)
     {

@@ -13,8 +13,12 @@ namespace Vidiff.Evaluation;
 /// colour (the edit at the model's t_s is the default edit the other figures compare against), then with a floor
 /// prompt, with a reference image, at ω_t = 0 and at ω = 1; every edit of a clip starts from the same noise. The guidance
 /// figure reads further clips too, edited only at the default ω and at ω = 1 (<see cref="EvalOptions.GuidanceClips"/>).
-/// <paramref name="sheetRow"/>, when given, receives one picture per clip (its middle frame, [3, H, 6W]): input | object
-/// colour edit | floor colour edit | reference | reference edit | own-frame edit.
+/// The text and image edits are also read pixel by pixel against the renderer's true masks, and the text edits against
+/// the perfect edit the world renders (<see cref="ClipPixels"/>); the input and the perfect edits are read the same
+/// way, as ceilings. Last, what structure is worth to the UNet on the clips' frames (<see cref="StructureWorth"/>).
+/// <paramref name="sheetRow"/>, when given, receives one picture per clip (its middle frame, [3, H, 8W]): input | object
+/// colour edit | the same with the true mask outlined | perfect object edit | floor colour edit | reference | reference
+/// edit | own-frame edit.
 /// </summary>
 public static class EvalRunner
 {
@@ -33,7 +37,8 @@ public static class EvalRunner
         if (steps < 1) throw new ArgumentException($"--steps {steps} must be at least 1.");
 
         bool defaultInSweep = levels.Contains(defaults.StructureLevel);
-        int total = clipCount * (levels.Length + (defaultInSweep ? 5 : 6)) + 2 * (guidanceCount - clipCount) + 1, done = 0;
+        // Edits, and one step for the structure worth.
+        int total = clipCount * (levels.Length + (defaultInSweep ? 5 : 6)) + 2 * (guidanceCount - clipCount) + 1 + 1, done = 0;
         var pipeline = new EditPipeline(model);
         var clock = Stopwatch.StartNew();
 
@@ -120,10 +125,30 @@ public static class EvalRunner
                 roundTrip = model.Autoencoder.DecodeVideo(model.Autoencoder.EncodeVideo(video)).squeeze(0).transpose(0, 1).clamp(-1, 1);
             }
 
+            // Pixel by pixel against the truth: the masks, and the perfect edits the world renders (same scene, camera,
+            // motion and light, the asked colours). The input against its own colours and the perfect edits against the
+            // asked ones are the ceilings; the renderer redrawing the unedited scene checks that it draws the stored clip.
+            string referenceColour = HeldOutSet.ObjectColour(reference.Scene)!;
+            string?[] asked = [.. scene.Objects.Select(_ => objectColour)], fromReference = [.. scene.Objects.Select(_ => referenceColour)],
+                own = PixelColours.Own(scene);
+            var perfectObjects = PerfectEdit.Render(info, ColourPrompts.WithObjects(scene, objectColour), frames, set.AntiAliasing);
+            var perfectFloor = PerfectEdit.Render(info, ColourPrompts.WithFloor(scene, floorColour), frames, set.AntiAliasing);
+            var pixels = new ClipPixels(
+                PixelColours.ObjectShare(atDefault, masks, asked), PixelColours.ObjectIoU(atDefault, masks, asked), PixelColours.Share(floorEdit, floor, floorColour),
+                PixelColours.ObjectShare(imageEdit, masks, fromReference), PixelColours.ObjectIoU(imageEdit, masks, fromReference),
+                PixelColours.ObjectShare(input, masks, own), PixelColours.ObjectIoU(input, masks, own),
+                ColourNaming.IsChromatic(scene.Floor.Color) ? PixelColours.Share(input, floor, scene.Floor.Color) : double.NaN,
+                PixelColours.ObjectShare(perfectObjects, masks, asked), PixelColours.ObjectIoU(perfectObjects, masks, asked), PixelColours.Share(perfectFloor, floor, floorColour),
+                ImageQuality.Psnr(PerfectEdit.Render(info, scene, frames, set.AntiAliasing), input),
+                ImageQuality.Psnr(atDefault, perfectObjects), ImageQuality.Ssim(atDefault, perfectObjects),
+                ImageQuality.Psnr(perFrame, perfectObjects), ImageQuality.Ssim(perFrame, perfectObjects),
+                ImageQuality.Psnr(floorEdit, perfectFloor), ImageQuality.Ssim(floorEdit, perfectFloor));
+
             if (sheetRow is not null)
             {
                 int middle = frames / 2;
-                sheetRow(cat(new[] { input[middle], atDefault[middle], floorEdit[middle], referenceFrame[0], imageEdit[middle], ownFrame[middle] }, 2));
+                sheetRow(cat(new[] { input[middle], atDefault[middle], Outlined(atDefault[middle], masks[middle], objectColour), perfectObjects[middle],
+                    floorEdit[middle], referenceFrame[0], imageEdit[middle], ownFrame[middle] }, 2));
             }
 
             results.Add(new ClipResult(info.Name, info.Seed,
@@ -133,7 +158,7 @@ public static class EvalRunner
                 ColourNaming.Nearest(input, objects), ColourNaming.Nearest(roundTrip, objects), ColourNaming.Nearest(ownFrame, objects),
                 inputAbsRel.Frame, absRel, inputAbsRel.Objects, objectAbsRel,
                 FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
-                Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks)));
+                Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks), pixels));
             guidance.Add(Guided(i, objectPrompt, atDefault, unguided));
         }
         for (int i = clipCount; i < guidanceCount; i++)
@@ -158,13 +183,32 @@ public static class EvalRunner
             editSeconds = timer.Elapsed.TotalSeconds;
         }
 
-        var figures = Figures(results, guidance, levels, defaults, editSeconds, steps, config);
+        // What structure is worth to the UNet (issue 17 §1) on the clips' frames, at the model's t_s.
+        (double Own, double Other) worth;
+        using (var scope = NewDisposeScope())
+        {
+            progress?.Report(new EvalProgress(done, total, $"structure worth: {clipCount * frames} frames"));
+            worth = StructureWorth.Measure(model, [.. set.Clips.Take(clipCount).Select(c => (c.LoadFrames().narrow(0, 0, frames), c.Info.Seed))], defaults.StructureLevel);
+            done++;
+        }
+
+        var figures = Figures(results, guidance, levels, defaults, editSeconds, steps, config, worth);
         return new EvalReport(figures, results, guidance, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
     }
 
     static IEnumerable<string> SceneColours(Synthetic.Scene scene) => scene.Objects.Select(o => o.Color).Append(scene.Floor.Color);
 
-    static List<EvalFigure> Figures(List<ClipResult> r, List<GuidanceResult> g, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config)
+    /// <summary>The frame [3, H, W] with a 1-pixel outline just outside the true objects [H, W], in the complement of the
+    /// asked colour so it stands out from an object that took it.</summary>
+    static Tensor Outlined(Tensor frame, Tensor masks, string colour)
+    {
+        var c = Synthetic.Palette.Get(colour);
+        var line = tensor(new[] { 1 - c.R, 1 - c.G, 1 - c.B }).to(frame.dtype).view(3, 1, 1) * 2 - 1;
+        return where(PixelColours.Outline(masks.unsqueeze(0))[0], line, frame);
+    }
+
+    static List<EvalFigure> Figures(List<ClipResult> r, List<GuidanceResult> g, int[] levels, ModelConfig.EditDefaults d, double editSeconds, int steps, ModelConfig config,
+        (double Own, double Other) worth)
     {
         static double Mean(IEnumerable<double> values)
         {
@@ -189,11 +233,45 @@ public static class EvalRunner
         // The objects are a small share of a frame, so the whole-frame error barely notices a depth map without them.
         figures.Add(new("structure: depth model on the input, SSI AbsRel on object pixels", Mean(r.Select(c => c.InputObjectAbsRel)), "", null));
         figures.Add(new("structure: SSI AbsRel on object pixels at t_s = 0", Mean(r.Select(c => c.ObjectAbsRel)), "", null));
+        // Whether the UNet reads structure at all, where the layout of a sample is decided (issue 17 §1).
+        string measured = config.Parameterization == Diffusion.Parameterization.V ? "z_0 error" : "ε error";
+        double worthValue = StructureWorth.Of(worth.Own, worth.Other);
+        figures.Add(new($"structure worth: {measured} from pure noise, single frames, own structure at t_s = {d.StructureLevel}", worth.Own, "", null));
+        figures.Add(new($"structure worth: {measured} from pure noise, single frames, another clip's structure at t_s = {d.StructureLevel}", worth.Other, "", null));
+        figures.Add(new($"structure worth: 1 − own / another clip's, t_s = {d.StructureLevel}", worthValue, $"≥ {EvalOptions.MinStructureWorth}",
+            double.IsNaN(worthValue) ? null : worthValue >= EvalOptions.MinStructureWorth));
         double objectHits = Share(c => c.ObjectSeen == c.ObjectColour), floorHits = Share(c => c.FloorSeen == c.FloorColour),
             imageHits = Share(c => c.ReferenceSeen == c.ReferenceColour);
         figures.Add(new("text: object takes the named colour (share of clips)", objectHits, $"≥ {EvalOptions.MinTextHits}", objectHits >= EvalOptions.MinTextHits));
         figures.Add(new("text: floor takes the named colour (share of clips)", floorHits, $"≥ {EvalOptions.MinTextHits}", floorHits >= EvalOptions.MinTextHits));
         figures.Add(new("image: object takes the reference's colour (share of clips)", imageHits, $"≥ {EvalOptions.MinImageHits}", imageHits >= EvalOptions.MinImageHits));
+        // Pixel by pixel against the true masks (issue 17 §1): a blob of the asked colour about where the object is passes
+        // the mean-colour figures above but not these. Means over clips; the bars hold for the text edits.
+        EvalFigure Pixel(string name, Func<ClipPixels, double> value, double? bar)
+        {
+            double v = Mean(r.Select(c => value(c.Pixels)));
+            return bar is double b ? new(name, v, $"≥ {b}", double.IsNaN(v) ? null : v >= b) : new(name, v, "", null);
+        }
+        static string PixelShare(string colour) => $"pixels in {colour} (share of the eroded true mask)";
+        static string IoU(string colour) => $"IoU of the pixels in {colour} and the true mask";
+        figures.Add(Pixel($"text: object {PixelShare("the named colour")}", p => p.ObjectShare, EvalOptions.MinObjectShare));
+        figures.Add(Pixel($"text: object {IoU("the named colour")}", p => p.ObjectIou, EvalOptions.MinObjectIoU));
+        figures.Add(Pixel("text: floor pixels in the named colour (share of the floor)", p => p.FloorShare, EvalOptions.MinFloorShare));
+        figures.Add(Pixel($"image: object {PixelShare("the reference's colour")}", p => p.ReferenceShare, null));
+        figures.Add(Pixel($"image: object {IoU("the reference's colour")}", p => p.ReferenceIou, null));
+        figures.Add(Pixel($"input: object {PixelShare("their own colour")}", p => p.InputObjectShare, null));
+        figures.Add(Pixel($"input: object {IoU("their own colour")}", p => p.InputObjectIou, null));
+        figures.Add(Pixel("input: floor pixels in its own colour (share of the floor)", p => p.InputFloorShare, null));
+        figures.Add(Pixel($"perfect edit: object {PixelShare("the named colour")}", p => p.PerfectObjectShare, null));
+        figures.Add(Pixel($"perfect edit: object {IoU("the named colour")}", p => p.PerfectObjectIou, null));
+        figures.Add(Pixel("perfect edit: floor pixels in the named colour (share of the floor)", p => p.PerfectFloorShare, null));
+        figures.Add(Pixel("perfect edit: the renderer redrawing the unedited scene, PSNR (dB) against the input", p => p.RerenderPsnr, null));
+        figures.Add(Pixel("text: object edit against the perfect edit, PSNR (dB)", p => p.ObjectPsnr, null));
+        figures.Add(Pixel("text: object edit against the perfect edit, SSIM (RGB)", p => p.ObjectSsim, null));
+        figures.Add(Pixel("text: object edit at ω_t = 0 against the perfect edit, PSNR (dB)", p => p.PerFramePsnr, null));
+        figures.Add(Pixel("text: object edit at ω_t = 0 against the perfect edit, SSIM (RGB)", p => p.PerFrameSsim, null));
+        figures.Add(Pixel("text: floor edit against the perfect edit, PSNR (dB)", p => p.FloorPsnr, null));
+        figures.Add(Pixel("text: floor edit against the perfect edit, SSIM (RGB)", p => p.FloorSsim, null));
         // Where an object's colour is lost: the autoencoder's round trip bounds every content figure, and an edit with
         // the clip's own first frame as reference asks the UNet only to redraw what it sees.
         var named = r.Where(c => c.InputObjectSeen is not null).ToArray();

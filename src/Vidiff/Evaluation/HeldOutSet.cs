@@ -26,11 +26,14 @@ public sealed class HeldOutSet
     public string Directory { get; }
     public IReadOnlyList<SyntheticClip> Clips { get; }
 
+    /// <summary>The renderer's anti-aliasing of the set (<see cref="SynthSettings.AntiAliasing"/>), for <see cref="PerfectEdit"/>.</summary>
+    public int AntiAliasing { get; }
+
     /// <summary>References[i] is the reference still for Clips[i]: its objects share one chromatic colour not among Clips[i]'s.</summary>
     public IReadOnlyList<SyntheticClip> References { get; }
 
-    HeldOutSet(string dir, IReadOnlyList<SyntheticClip> clips, IReadOnlyList<SyntheticClip> references) =>
-        (Directory, Clips, References) = (dir, clips, references);
+    HeldOutSet(string dir, IReadOnlyList<SyntheticClip> clips, IReadOnlyList<SyntheticClip> references, int antiAliasing) =>
+        (Directory, Clips, References, AntiAliasing) = (dir, clips, references, antiAliasing);
 
     /// <summary>
     /// Renders (or reuses) <paramref name="clips"/> clips of max(<paramref name="frames"/>, 16) frames and enough stills in
@@ -64,7 +67,7 @@ public sealed class HeldOutSet
                 candidates.Remove(pick);
                 references.Add(pick);
             }
-            if (references.Count == chosen.Length) return new HeldOutSet(dir, chosen, references);
+            if (references.Count == chosen.Length) return new HeldOutSet(dir, chosen, references, data.Info.AntiAliasing);
             if (stills >= 64 * clips) throw new InvalidDataException($"{dir}: {stills} stills gave only {references.Count} reference images for {clips} clips.");
         }
     }

@@ -158,6 +158,50 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("missing keys", line);
     }
 
+    // Issue 17 §4: vidiff eval measures models of the procedural world; anything else is refused by what it lacks.
+
+    string[] Eval(string model) => ["eval", "--model", model, "--clips", "1", "--guidance-clips", "1", "--frames", "2", "--data", At("heldout")];
+
+    [Fact]
+    public void EvalRefusesATokenizerWithoutTheWorldsWords()
+    {
+        // The fixture's tokenizer was trained on four captions, not on the world's.
+        var line = Refused(Eval(fixture.Model));
+        Assert.StartsWith($"error: {Path.Combine(fixture.Model, ModelFolder.TokenizerFolder)} lacks the procedural world's words ", line);
+        Assert.Contains("cyan", line);
+        Assert.False(Directory.Exists(At("heldout")), "refused before any rendering");
+    }
+
+    [Fact]
+    public void EvalRefusesAModelWithoutADepthModel()
+    {
+        var model = CopyModel();
+        File.Delete(Path.Combine(model, ModelFolder.DepthFile));
+        Assert.Contains($"Model folder {model} is missing depth.safetensors", Refused(Eval(model)));
+    }
+
+    [Fact]
+    public void EvalRefusesAUnetWithoutStructureChannels()
+    {
+        var model = CopyModel();
+        var config = Path.Combine(model, ModelFolder.ConfigFile);
+        var json = File.ReadAllText(config);
+        Assert.Contains("\"structure_channels\": 1", json);
+        File.WriteAllText(config, json.Replace("\"structure_channels\": 1", "\"structure_channels\": 0"));
+        Assert.Contains("expected unet structure_channels 1 (depth), got 0", Refused(Eval(model)));
+    }
+
+    [Fact]
+    public void EvalRefusesAHeldOutSetOfAnotherWorldVersion()
+    {
+        var model = At("world-model");
+        Assert.Equal(0, CliFixture.Vidiff("model", "new", "--config", "tiny", "--out", model).Code);
+        Directory.CreateDirectory(At("heldout"));
+        var index = Path.Combine(At("heldout"), "dataset.json");
+        File.WriteAllText(index, """{"version": 1, "seed": 2, "size": 16, "anti_aliasing": 2, "min_frames": 16, "max_frames": 16, "clips": [], "images": [], "total_frames": 0}""");
+        Assert.Contains($"{index} holds version 1 of the procedural world", Refused(Eval(model)));
+    }
+
     string CopyModel()
     {
         var copy = At("model");

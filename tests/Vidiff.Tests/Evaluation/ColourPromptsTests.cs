@@ -1,5 +1,8 @@
+using Vidiff.Checkpoints;
+using Vidiff.Clip;
 using Vidiff.Evaluation;
 using Vidiff.Synthetic;
+using Vidiff.Tests.Pipelines;
 
 namespace Vidiff.Tests.Evaluation;
 
@@ -26,5 +29,25 @@ public class ColourPromptsTests
         Assert.Contains("purple", floor);
         Assert.Contains("floor", floor);
         Assert.Equal(floor, ColourPrompts.Floor(scene, "purple", seed: 3));
+    }
+
+    [Fact]
+    public void TheWorldsWordsMustEachBeOneKnownToken()
+    {
+        var mini = ClipTokenizer.Load(Vidiff.Tests.Checkpoints.Fixtures.Repository("models", "mini", ModelFolder.TokenizerFolder));
+        ColourPrompts.CheckTokenizer(mini, mini.VocabSize, "mini");
+        Assert.Contains("cyan", ColourPrompts.Words);
+        Assert.Contains("donut", ColourPrompts.Words);
+
+        // Trained on four captions: it spells most of the world's words in pieces.
+        var few = EditFixtures.Tokenizer();
+        var e = Assert.Throws<InvalidDataException>(() => ColourPrompts.CheckTokenizer(few, few.VocabSize, "few/tokenizer"));
+        Assert.StartsWith("few/tokenizer lacks the procedural world's words ", e.Message);
+        Assert.Contains("cyan", e.Message);
+        Assert.Contains("torus", e.Message);
+
+        // Every word a token, but beyond the text encoder's embedding table.
+        e = Assert.Throws<InvalidDataException>(() => ColourPrompts.CheckTokenizer(mini, 300, "mini"));
+        Assert.Contains("red", e.Message);
     }
 }

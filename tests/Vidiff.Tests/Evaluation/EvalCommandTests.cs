@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Vidiff.Evaluation;
 using Vidiff.Media;
+using Vidiff.Synthetic;
 using Vidiff.Tests.Cli;
 
 namespace Vidiff.Tests.Evaluation;
@@ -30,8 +32,27 @@ public sealed class EvalCommandTests : IDisposable
         [
             "structure: depth model on the input, SSI AbsRel", "structure: SSI AbsRel at t_s = 0", "structure: SSI AbsRel at t_s = 3",
             "structure: AbsRel(t_s = 3) − AbsRel(t_s = 0)", "structure: depth model on the input, SSI AbsRel on object pixels",
-            "structure: SSI AbsRel on object pixels at t_s = 0", "text: object takes the named colour (share of clips)",
+            "structure: SSI AbsRel on object pixels at t_s = 0",
+            "structure worth: z_0 error from pure noise, single frames, own structure at t_s = 3",
+            "structure worth: z_0 error from pure noise, single frames, another clip's structure at t_s = 3",
+            "structure worth: 1 − own / another clip's, t_s = 3",
+            "text: object takes the named colour (share of clips)",
             "text: floor takes the named colour (share of clips)", "image: object takes the reference's colour (share of clips)",
+            "text: object pixels in the named colour (share of the eroded true mask)",
+            "text: object IoU of the pixels in the named colour and the true mask",
+            "text: floor pixels in the named colour (share of the floor)",
+            "image: object pixels in the reference's colour (share of the eroded true mask)",
+            "image: object IoU of the pixels in the reference's colour and the true mask",
+            "input: object pixels in their own colour (share of the eroded true mask)",
+            "input: object IoU of the pixels in their own colour and the true mask",
+            "input: floor pixels in its own colour (share of the floor)",
+            "perfect edit: object pixels in the named colour (share of the eroded true mask)",
+            "perfect edit: object IoU of the pixels in the named colour and the true mask",
+            "perfect edit: floor pixels in the named colour (share of the floor)",
+            "perfect edit: the renderer redrawing the unedited scene, PSNR (dB) against the input",
+            "text: object edit against the perfect edit, PSNR (dB)", "text: object edit against the perfect edit, SSIM (RGB)",
+            "text: object edit at ω_t = 0 against the perfect edit, PSNR (dB)", "text: object edit at ω_t = 0 against the perfect edit, SSIM (RGB)",
+            "text: floor edit against the perfect edit, PSNR (dB)", "text: floor edit against the perfect edit, SSIM (RGB)",
             "content: object keeps its colour through the autoencoder (share of clips)",
             "content: object keeps its colour, own first frame as reference (share of clips)",
             "temporal: frame consistency, ω_t = 0", "temporal: frame consistency, ω_t = 1.5", "temporal: frame consistency gain, ω_t = 1.5 over 0",
@@ -42,11 +63,22 @@ public sealed class EvalCommandTests : IDisposable
             "speed: edit wall time (s), 16 frames of 16×16, 1 steps",
         ];
         Assert.Equal(expected, figures.Keys);
-        Assert.All(figures.Values.Where(f => !f.GetProperty("name").GetString()!.Contains("flicker")), f => Assert.Equal(JsonValueKind.Number, f.GetProperty("value").ValueKind));
+        // NaN (a JSON string) only where a clip may have nothing to count: no static background, no chromatic object or floor of its own.
+        Assert.All(figures.Values.Where(f => f.GetProperty("name").GetString() is var n && !n!.Contains("flicker") && !n.StartsWith("input:", StringComparison.Ordinal)),
+            f => Assert.Equal(JsonValueKind.Number, f.GetProperty("value").ValueKind));
+        double Value(string name) => figures[name].GetProperty("value").GetDouble();
+        foreach (var bar in new[] { "text: object IoU of the pixels in the named colour and the true mask", "structure worth: 1 − own / another clip's, t_s = 3" })
+            Assert.True(figures[bar].GetProperty("pass").ValueKind is JsonValueKind.True or JsonValueKind.False);
+        Assert.InRange(Value("text: object pixels in the named colour (share of the eroded true mask)"), 0, 1);
+        Assert.InRange(Value("perfect edit: object pixels in the named colour (share of the eroded true mask)"), 0.9, 1);
+        Assert.True(Value("perfect edit: the renderer redrawing the unedited scene, PSNR (dB) against the input") > 50, "the renderer redraws the stored clip to 8-bit rounding");
+        Assert.Equal(1 - Value("structure worth: z_0 error from pure noise, single frames, own structure at t_s = 3")
+            / Value("structure worth: z_0 error from pure noise, single frames, another clip's structure at t_s = 3"), Value("structure worth: 1 − own / another clip's, t_s = 3"), 9);
         Assert.True(figures["structure: SSI AbsRel at t_s = 0"].GetProperty("pass").ValueKind is JsonValueKind.True or JsonValueKind.False);
         Assert.Equal(JsonValueKind.Null, figures["speed: edit wall time (s), 16 frames of 16×16, 1 steps"].GetProperty("pass").ValueKind); // judged at 20 steps only
         Assert.InRange(figures["content: object keeps its colour through the autoencoder (share of clips)"].GetProperty("value").GetDouble(), 0, 1);
         Assert.Equal(2, r.GetProperty("clips").GetArrayLength());
+        Assert.True(r.GetProperty("clips")[0].GetProperty("pixels").TryGetProperty("object_iou", out _));
 
         // The guidance figure reads the two full clips and one more; its gain is the mean of the clips' pairs, its error theirs.
         var pairs = r.GetProperty("guidance_pairs").EnumerateArray().Select(p => p.GetProperty("prompt_consistency").GetDouble() - p.GetProperty("prompt_consistency_unguided").GetDouble()).ToArray();
@@ -60,12 +92,20 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --guidance-clips 3 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3",
             json.RootElement.GetProperty("command").GetString());
 
-        // One row per clip of six 16×16 tiles; the first tile is the input's middle frame (frame 4 of 8).
-        Assert.Equal((6 * 16, 2 * 16), ImageFile.Size(sheet));
+        // One row per clip of eight 16×16 tiles; the first tile is the input's middle frame (frame 4 of 8), the fourth the
+        // perfect object edit, the third the object edit (second) with the true mask outlined.
+        Assert.Equal((8 * 16, 2 * 16), ImageFile.Size(sheet));
         using var picture = ImageFile.ReadRgb(sheet);
-        var clip0 = r.GetProperty("clips")[0].GetProperty("clip").GetString()!;
-        using var input = ImageFile.ReadRgb(Path.Combine(dir, "heldout", "clips", clip0, "frames", "00004.png"));
+        var clip0 = r.GetProperty("clips")[0];
+        var stored = SyntheticClip.Open(Path.Combine(dir, "heldout", "clips", clip0.GetProperty("clip").GetString()!));
+        using var input = ImageFile.ReadRgb(Path.Combine(stored.Directory, "frames", "00004.png"));
         Assert.True((picture[.., ..16, ..16] - input).abs().max().item<float>() < 0.02f, "the sheet's first tile is the input's middle frame");
+        using var perfect = PerfectEdit.Render(stored.Info, ColourPrompts.WithObjects(stored.Scene, clip0.GetProperty("object_colour").GetString()!), 8, 2)[4];
+        Assert.True((picture[.., ..16, 48..64] - perfect).abs().max().item<float>() < 0.02f, "the fourth tile is the perfect object edit");
+        using var outline = PixelColours.Outline(stored.LoadMasks().narrow(0, 4, 1))[0];
+        using var differs = (picture[.., ..16, 32..48] - picture[.., ..16, 16..32]).abs().amax([0]).gt(0.02);
+        Assert.False(differs.logical_and(outline.logical_not()).any().item<bool>(), "the outline tile is the object edit outside the outline");
+        Assert.True(outline.any().item<bool>());
 
         var card = File.ReadAllText(markdown);
         Assert.Contains("| figure | value | bar | result |", card);

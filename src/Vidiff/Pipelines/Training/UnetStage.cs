@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vidiff.Checkpoints;
 using Vidiff.Diffusion;
+using Vidiff.Evaluation;
 using Vidiff.Structure;
 using Vidiff.Unet;
 using static TorchSharp.torch;
@@ -37,9 +38,9 @@ public static class UnetStage
     /// <summary>
     /// The EMA weights on the same 32 held-out batches at every stop: the loss at random timesteps, and the z_0 error from
     /// pure noise (t = T − 1, where sampling starts; there the v error is the z_0 error), the prediction the whole sample
-    /// is built on. Predicting 0 would score the latents' mean square, about 1. Then what structure is worth there: the
-    /// same error on single frames, with each frame's own structure and with another frame's. At pure noise structure is
-    /// the only source of the layout (§3), so a model that reads it scores far better with its own.
+    /// is built on. Predicting 0 would score the latents' mean square, about 1. Then what structure is worth there
+    /// (<see cref="StructureWorth"/>, the definition <c>vidiff eval</c> shares): the same error on single frames, with
+    /// each frame's own structure and with another frame's, and 1 − own / other.
     /// </summary>
     public static string HeldOutFigures(SpatioTemporalUnet model, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
         Parameterization parameterization, UnetSettings settings, int batch)
@@ -50,9 +51,10 @@ public static class UnetStage
             // t_s over its whole range whatever the run's curriculum, so figures compare across runs.
             settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null, HighNoiseShare = 0, MirroredContentShare = 0 }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
-        long last = schedule.T - 1;
+        long last = StructureWorth.Timestep(schedule);
+        double own = Mean(last, images: true), other = Mean(last, images: true, otherStructure: true);
         var figures = FormattableString.Invariant(
-            $"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(last):F4}; on single frames {Mean(last, images: true):F4}, with another frame's structure {Mean(last, images: true, otherStructure: true):F4}");
+            $"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(last):F4}; on single frames {own:F4}, with another frame's structure {other:F4}, structure worth {StructureWorth.Of(own, other):F3}");
         model.train();
         return figures;
     }
@@ -79,7 +81,7 @@ public static class UnetStage
     /// ⌊batch / F⌋ (at least one) windows of F consecutive frames, F drawn per step, so each step sees about
     /// <paramref name="batch"/> frames. Everything random comes from <paramref name="random"/>, so a batch can be drawn
     /// again to compare two sets of weights on it. <paramref name="otherStructure"/> gives each sample the structure of the
-    /// next one in the batch (a batch of one keeps its own).
+    /// previous one in the batch (<see cref="StructureWorth.Swapped"/>; a batch of one keeps its own).
     /// </summary>
     public static Tensor Loss(SpatioTemporalUnet model, ScalarType dtype, (Generator Torch, Random Data) random, TrainingData data,
         UnetInputs inputs, NoiseSchedule schedule, Parameterization parameterization, UnetSettings settings, int batch,
@@ -100,7 +102,7 @@ public static class UnetStage
         var z0 = stack(windows.Select(f => inputs.Latents.index_select(0, tensor(f)).to(ScalarType.Float32).transpose(0, 1)));
         var structure = cat(windows.Select(f =>
             StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next((settings.MaxStructureLevel ?? StructureEncoder.MaxLevel) + 1), h, w)).ToList(), 0);
-        if (otherStructure) structure = structure.roll(1, 0);
+        if (otherStructure) structure = StructureWorth.Swapped(structure);
         var contentFrames = tensor(data.RandomFrameOf(rng, clips));
         var content = inputs.ImageEmbeds.index_select(0, contentFrames);
         if (settings.MirroredContentShare > 0)
