@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATA=${DATA:-data/mini}
-MODEL=${MODEL:-models/mini}
+MODEL=${MODEL:-data/mini-model} # a fresh folder: models/mini holds the shipped model and its vidiff.json
 SEED=${SEED:-0}
 budget=()
 if [[ -n "${MINUTES:-}" ]]; then budget=(--minutes "$MINUTES"); fi
@@ -20,6 +20,6 @@ vidiff train --stage autoencoder --data "$DATA" --model "$MODEL" --steps 3000 --
 vidiff train --stage depth --data "$DATA" --model "$MODEL" --steps 3000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage clip --data "$DATA" --model "$MODEL" --steps 4000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
 vidiff train --stage prior --data "$DATA" --model "$MODEL" --steps 1000 --batch 64 --seed "$SEED" --bf16 "${budget[@]}"
-vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 23000 --batch 16 --seed "$SEED" --bf16 "${budget[@]}"
-# Then three image steps in four: more scenes per step for the spatial layers that read structure (docs/training.md).
-vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 30257 --batch 16 --seed "$SEED" --bf16 --image-share 0.75 "${budget[@]}"
+# Structure at every level (the mini config), three image steps in four and 30 % of samples at the noisiest tenth of the
+# schedule, where structure is the layout's only source (docs/training.md, "Reading structure").
+vidiff train --stage unet --data "$DATA" --model "$MODEL" --steps 30000 --batch 16 --seed "$SEED" --bf16 --image-share 0.75 --high-noise-share 0.3 "${budget[@]}"
