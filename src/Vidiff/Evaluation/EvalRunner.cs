@@ -70,6 +70,8 @@ public static class EvalRunner
         }
 
         var results = new List<ClipResult>();
+        // Each clip's input, kept past its loop's scope for the structure worth, so no clip is decoded twice.
+        var inputs = new List<(Tensor Frames, int Seed)>();
         var guidance = new List<GuidanceResult>();
         string? speedPrompt = null;
         // Colours the clip does not already have (objects stand out from their floor, as in training).
@@ -88,6 +90,7 @@ public static class EvalRunner
             var (info, scene) = (clip.Info, clip.Scene);
             string Task(string what) => $"clip {i + 1}/{clipCount}: {what}";
             var input = clip.LoadFrames().narrow(0, 0, frames);
+            inputs.Add((input.clone().DetachFromDisposeScope(), info.Seed));
             var depth = clip.LoadDepth().narrow(0, 0, frames);
             var masks = clip.LoadMasks().narrow(0, 0, frames);
             var objects = masks.ne(0);
@@ -188,7 +191,8 @@ public static class EvalRunner
         using (var scope = NewDisposeScope())
         {
             progress?.Report(new EvalProgress(done, total, $"structure worth: {clipCount * frames} frames"));
-            worth = StructureWorth.Measure(model, [.. set.Clips.Take(clipCount).Select(c => (c.LoadFrames().narrow(0, 0, frames), c.Info.Seed))], defaults.StructureLevel);
+            worth = StructureWorth.Measure(model, inputs, defaults.StructureLevel);
+            foreach (var (kept, _) in inputs) kept.Dispose();
             done++;
         }
 

@@ -36,7 +36,11 @@ public static class PixelColours
     /// </summary>
     public static string?[] Own(Scene scene)
     {
-        static string? Named(string name) => Palette.Get(name) is var c ? ColourNaming.Nearest(c.R, c.G, c.B) : null;
+        static string? Named(string name)
+        {
+            var c = Palette.Get(name);
+            return ColourNaming.Nearest(c.R, c.G, c.B);
+        }
         var surfaces = new[] { Named(scene.Floor.Color), Named(scene.Background.Color) };
         return [.. scene.Objects.Select(o => ColourNaming.IsChromatic(o.Color) && !surfaces.Contains(o.Color) ? o.Color : null)];
     }

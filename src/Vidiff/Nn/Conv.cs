@@ -46,6 +46,18 @@ public sealed class Conv : nn.Module<Tensor, Tensor>
 
     public Parameter? Bias => bias;
 
+    /// <summary>Zeroes weight and bias, so the convolution adds nothing until trained: a new path into a network (the
+    /// paper's temporal layers, a structure path) then starts as exactly the network it joins.</summary>
+    public Conv ZeroInitialised()
+    {
+        using (no_grad())
+        {
+            weight.zero_();
+            bias?.zero_();
+        }
+        return this;
+    }
+
     public override Tensor forward(Tensor x) => Apply(x, weight, bias, stride, padding, transposed);
 
     /// <summary>

@@ -16,12 +16,7 @@ public sealed class TemporalConvolution : Module<Tensor, int, Tensor>
     public TemporalConvolution(int channels, int groups) : base(nameof(TemporalConvolution))
     {
         norm = Norms.Group(groups, channels);
-        conv = new Conv(channels, channels, 3, padding: 1, dimensions: 1);
-        using (no_grad())
-        {
-            conv.Weight.zero_();
-            conv.Bias!.zero_();
-        }
+        conv = new Conv(channels, channels, 3, padding: 1, dimensions: 1).ZeroInitialised();
         RegisterComponents();
     }
 

@@ -1,7 +1,6 @@
 using TorchSharp.Modules;
-using static TorchSharp.torch;
-
 using Vidiff.Nn;
+using static TorchSharp.torch;
 
 namespace Vidiff.Runtime;
 

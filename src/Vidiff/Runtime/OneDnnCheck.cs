@@ -1,14 +1,13 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
-using static TorchSharp.torch;
-
 using Vidiff.Nn;
+using static TorchSharp.torch;
 
 namespace Vidiff.Runtime;
 
 /// <summary>
-/// Checks libtorch's oneDNN convolutions against a plain matrix-product reference, and turns oneDNN off for the process
-/// where they disagree. On some CPUs (seen on a virtualised AMD EPYC, family 26, whose CPUID leaves 4 and 0x8000001D
+/// Checks libtorch's oneDNN convolutions against a plain matrix-product reference, and works around them where they
+/// disagree: channels padded to whole blocks, or oneDNN turned off for the process. On some CPUs (seen on a virtualised AMD EPYC, family 26, whose CPUID leaves 4 and 0x8000001D
 /// report no caches) the oneDNN 3.7.1 inside libtorch 2.10 computes convolutions whose channel counts leave a partial
 /// channel block (16 with AVX-512, 8 with AVX2) wrongly and nondeterministically, often as NaN: a float32 3×3
 /// convolution's input gradient when the output channels are not a multiple of the block, its forward pass when the

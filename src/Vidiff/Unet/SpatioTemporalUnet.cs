@@ -37,7 +37,7 @@ public sealed class SpatioTemporalUnet : Module
         time_embedding = new TimestepEmbedding(ch[0], config.TimeDim);
         if (config.ContentTokens > 1) content_proj = Linear(config.ContentDim, config.ContentTokens * config.ContentDim);
         if (config.StructureAtEveryLevel)
-            structure_convs = new(Enumerable.Range(0, levels).Select(i => ZeroConv(config.StructureChannels, ch[Math.Max(i - 1, 0)])).ToArray());
+            structure_convs = new(Enumerable.Range(0, levels).Select(i => new Conv(config.StructureChannels, ch[Math.Max(i - 1, 0)], 3, padding: 1).ZeroInitialised()).ToArray());
         down_blocks = new(Enumerable.Range(0, levels).Select(i =>
             new DownBlock(config, ch[Math.Max(i - 1, 0)], ch[i], config.Transformers[i], downsample: i < levels - 1)).ToArray());
         mid_block = new MidBlock(config, ch[^1]);
@@ -93,18 +93,6 @@ public sealed class SpatioTemporalUnet : Module
     }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
-
-    /// <summary>Starts as no change at all, so a UNet given this path keeps computing what it did (as ControlNet's zero convolutions).</summary>
-    static Conv ZeroConv(int inChannels, int outChannels)
-    {
-        var conv = new Conv(inChannels, outChannels, 3, padding: 1);
-        using (no_grad())
-        {
-            conv.Weight.zero_();
-            conv.Bias!.zero_();
-        }
-        return conv;
-    }
 
     /// <summary>Structure [B·F, Cs, h, w] averaged down to the resolution of the features <paramref name="x"/>.</summary>
     static Tensor AtSizeOf(Tensor x, Tensor structure) => x.shape[2] == structure.shape[2] && x.shape[3] == structure.shape[3]

@@ -48,7 +48,7 @@ public static class UnetStage
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
         model.eval();
         double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
-            // t_s over its whole range whatever the run's curriculum, so figures compare across runs.
+            // The paper's sampling (t and t_s uniform, the frame's own content) whatever the run's, so figures compare across runs.
             settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null, HighNoiseShare = 0, MirroredContentShare = 0 }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
         long last = StructureWorth.Timestep(schedule);
