@@ -11,6 +11,7 @@ var root = new RootCommand("Vidiff: structure- and content-guided video diffusio
     BenchCommand.Create(),
     SynthCommand.Create(),
     EditCommand.Create(),
+    ServeCommand.Create(),
     EvalCommand.Create(),
     DepthCommand.Create(),
     ModelCommand.Create(),

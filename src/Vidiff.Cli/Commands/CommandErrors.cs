@@ -35,11 +35,11 @@ static class CommandErrors
 
     /// <summary>A bad input or a problem of the environment, whose message says what to fix; anything else is a bug
     /// and keeps its stack trace.</summary>
-    static bool IsUserError(Exception e) => e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
+    internal static bool IsUserError(Exception e) => e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
         or TimeoutException or CheckpointMismatchException or CheckpointFormatException or MediaException;
 
     /// <summary>Multi-line messages (a weights mismatch lists keys) joined into one line.</summary>
-    static string OneLine(string message) =>
+    internal static string OneLine(string message) =>
         string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Markup-safe, printable text for Spectre tables.</summary>

@@ -34,12 +34,19 @@ static class CommandOptions
         if (!string.IsNullOrEmpty(option)) return Path.GetFullPath(option);
         var fromEnvironment = Environment.GetEnvironmentVariable(ModelVariable);
         if (!string.IsNullOrEmpty(fromEnvironment)) return Path.GetFullPath(fromEnvironment);
+        return FindBundled(Path.Combine("models", "mini")) ?? throw new DirectoryNotFoundException($"No model folder given and none found: pass --model DIR or set ${ModelVariable} (e.g. make one with `vidiff model new --config mini --out DIR`).");
+    }
+
+    /// <summary>The nearest <paramref name="relative"/> path above the executable: the checkout's bundled model and
+    /// sample, found from bin/ as from a published folder that carries them.</summary>
+    public static string? FindBundled(string relative)
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "models", "mini");
-            if (Directory.Exists(candidate)) return candidate;
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (Directory.Exists(candidate) || File.Exists(candidate)) return candidate;
         }
-        throw new DirectoryNotFoundException($"No model folder given and none found: pass --model DIR or set ${ModelVariable} (e.g. make one with `vidiff model new --config mini --out DIR`).");
+        return null;
     }
 
     public static Option<bool> Bf16() => new("--bf16")

@@ -46,7 +46,7 @@ static class EditCommand
         command.Add(preview);
         command.Add(overwrite);
         command.Add(bf16);
-        command.SetAction(parse => CommandErrors.Run(() => Run(new Request(
+        command.SetAction(parse => CommandErrors.Run(() => Run(new EditRequest(
             parse.GetValue(input)!, parse.GetValue(prompt), parse.GetValue(image), parse.GetValue(output), parse.GetValue(model),
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
@@ -55,105 +55,34 @@ static class EditCommand
         return command;
     }
 
-    sealed record Request(string Input, string? Prompt, string? Image, string? Output, string? Model, EditOptions Options,
-        string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, bool Bf16);
-
-    static int Run(Request r)
+    static int Run(EditRequest r)
     {
-        var clock = Stopwatch.StartNew();
         using var cooperate = Shutdown.Cooperate(); // the pipeline stops within a step; the writers remove their temp files
-        // Everything that can be checked cheaply is checked before the model loads.
-        if ((r.Prompt is null) == (r.Image is null))
-            throw new ArgumentException("Give exactly one of -p/--prompt TEXT and --image FILE.");
-        if (r.Negative is not null && r.NegativeImage is not null)
-            throw new ArgumentException("Give at most one of --negative TEXT and --negative-image FILE.");
-        r.Options.CheckScales();
-        var input = CommandOptions.CheckInput(r.Input);
-        var imagePath = r.Image is null ? null : CommandOptions.CheckImage(r.Image, "--image");
-        var negativeImagePath = r.NegativeImage is null ? null : CommandOptions.CheckImage(r.NegativeImage, "--negative-image");
-        var modelPath = CommandOptions.ResolveModel(r.Model);
-        var reads = new List<(string, string)> { (input, "the input"), (modelPath, "the model folder") };
-        if (imagePath is not null) reads.Add((imagePath, "the --image"));
-        if (negativeImagePath is not null) reads.Add((negativeImagePath, "the --negative-image"));
-        var output = r.Output ?? DefaultOutput(input);
-        bool folder = VideoWriter.IsFolder(output);
-        var outputPath = OutputPaths.Check(output, r.Overwrite, folder, [.. reads]);
-        // Files named after the output go beside it, a folder's too: never inside the folder, never a hidden ".json".
-        var stem = Path.TrimEndingDirectorySeparator(outputPath);
-        string previewVideo = PreviewPath(stem, folder, ".mp4"), previewImage = PreviewPath(stem, folder, ".png"), settingsPath = stem + ".json";
-        foreach (var path in r.Preview ? [settingsPath, previewVideo, previewImage] : new[] { settingsPath })
-            OutputPaths.Check(path, r.Overwrite, folder: false, [.. reads]);
-        if (r.Overwrite && File.Exists(settingsPath) && !IsSettings(settingsPath))
-            throw new IOException($"Output {settingsPath} is not a settings file Vidiff wrote; --overwrite replaces only what an earlier run wrote. Move it, or choose another output.");
+        using var run = EditRun.Prepare(r);
+        AnsiConsole.Write(Summary(run));
+        var phases = RunWithProgress(run.Video.FrameCount, run.Options.Steps!.Value, progress => run.Execute(progress, Shutdown.Token));
+        AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(run.OutputPath)}[/] ({run.Video.FrameCount} frames) in {run.Clock.Elapsed.TotalSeconds:F1} s");
+        AnsiConsole.MarkupLine($"[grey]{PhaseTimes(phases, run.PipelineTime)}[/]");
+        if (r.Preview) AnsiConsole.MarkupLine($"preview [bold]{CommandErrors.Escape(run.PreviewVideo)}[/] and {CommandErrors.Escape(run.PreviewImage)}");
+        return 0;
+    }
 
-        int threads = Threads.Configure();
-        using var model = ModelFolder.Load(modelPath, r.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
-        var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
-        int stride = model.Config.Autoencoder.Stride;
-        if (width % stride != 0 || height % stride != 0)
-            throw new ArgumentException($"--size {width}x{height}: width and height must be multiples of the latent stride {stride}.");
-        var video = FrameOptions.Open(input, r.Frames, width, height);
-
-        using var image = imagePath is null ? null : ImageFile.ReadRgb(imagePath).unsqueeze(0);
-        using var negativeImage = negativeImagePath is null ? null : ImageFile.ReadRgb(negativeImagePath).unsqueeze(0);
-        var options = (r.Options with { Prompt = r.Prompt, Image = image, NegativePrompt = r.Negative, NegativeImage = negativeImage }).Resolve(model.Config);
-
+    static Table Summary(EditRun run)
+    {
+        var (r, video, options, config) = (run.Request, run.Video, run.Options, run.Model.Config);
         var summary = new Table().HideHeaders().AddColumns("", "");
-        summary.AddRow("input", CommandErrors.Escape($"{input} ({video.Probe.Width}×{video.Probe.Height}, {video.Probe.FrameRate:0.###} fps)"));
-        summary.AddRow("frames", $"{video.FrameCount} at {width}×{height} ({r.Frames.Fit.ToString().ToLowerInvariant()})");
+        summary.AddRow("input", CommandErrors.Escape($"{run.Input} ({video.Probe.Width}×{video.Probe.Height}, {video.Probe.FrameRate:0.###} fps)"));
+        summary.AddRow("frames", $"{video.FrameCount} at {video.Width}×{video.Height} ({r.Frames.Fit.ToString().ToLowerInvariant()})");
         summary.AddRow("content", CommandErrors.Escape(r.Prompt is not null ? $"\"{r.Prompt}\"" : $"image {r.Image}"));
         if (r.Negative is not null || r.NegativeImage is not null)
             summary.AddRow("negative", CommandErrors.Escape(r.Negative is not null ? $"\"{r.Negative}\"" : $"image {r.NegativeImage}"));
-        summary.AddRow("model", CommandErrors.Escape($"{model.Config.Name} ({modelPath})"));
+        summary.AddRow("model", CommandErrors.Escape($"{config.Name} ({run.ModelPath})"));
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance}");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
-        summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, model.Config.WindowFrames, model.Config.WindowOverlap).Windows.Count} of {model.Config.WindowFrames} frames, overlap {model.Config.WindowOverlap}");
-        summary.AddRow("threads, dtype", $"{threads}, {(r.Bf16 ? "bfloat16" : "float32")}" +
+        summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, config.WindowFrames, config.WindowOverlap).Windows.Count} of {config.WindowFrames} frames, overlap {config.WindowOverlap}");
+        summary.AddRow("threads, dtype", $"{run.Threads}, {(r.Bf16 ? "bfloat16" : "float32")}" +
             (r.Bf16 && NativeRuntime.OneDnnDisabledReason is not null ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
-        AnsiConsole.Write(summary);
-        var phases = new Dictionary<EditProgress.Phase, TimeSpan>();
-        var pipelineClock = Stopwatch.StartNew();
-        { // the writers' scope: their ffmpeg has ended (and an unfinished output is gone) before the settings are written
-            int chunk = model.Config.WindowFrames;
-            var pipeline = new EditPipeline(model);
-            using var writer = video.Writer(outputPath, r.Overwrite);
-            using var previewWriter = r.Preview ? video.Writer(previewVideo, r.Overwrite, widthFactor: 4, audio: false) : null;
-            // Rows of the preview picture: first, one-third, two-thirds and last frame, so motion shows at a glance.
-            var rows = Enumerable.Range(0, 4).Select(i => i * (video.FrameCount - 1) / 3).Distinct().ToArray();
-            var picture = new List<Tensor>();
-            int previewed = 0;
-            try
-            {
-                phases = RunWithProgress(video.FrameCount, options.Steps!.Value, progress => pipeline.Run(
-                    () => video.Read(chunk), options, writer.Write,
-                    previewWriter is null ? null : strip =>
-                    {
-                        previewWriter.Write(strip);
-                        foreach (int row in rows.Where(r => r >= previewed && r < previewed + strip.shape[0]))
-                            picture.Add(strip[row - previewed].clone().DetachFromDisposeScope());
-                        previewed += (int)strip.shape[0];
-                    },
-                    progress, Shutdown.Token));
-                writer.Complete();
-                if (previewWriter is not null)
-                {
-                    previewWriter.Complete();
-                    using var grid = cat(picture, 1);
-                    ImageFile.WriteRgb(previewImage, grid, r.Overwrite);
-                }
-            }
-            finally
-            {
-                foreach (var row in picture) row.Dispose();
-            }
-        }
-
-        var total = pipelineClock.Elapsed;
-        WriteSettings(settingsPath, r, options, input, video, outputPath, modelPath, model.Config, clock.Elapsed, r.Overwrite);
-        AnsiConsole.MarkupLine($"wrote [bold]{CommandErrors.Escape(outputPath)}[/] ({video.FrameCount} frames) in {clock.Elapsed.TotalSeconds:F1} s");
-        AnsiConsole.MarkupLine($"[grey]{PhaseTimes(phases, total)}[/]");
-        if (r.Preview) AnsiConsole.MarkupLine($"preview [bold]{CommandErrors.Escape(previewVideo)}[/] and {CommandErrors.Escape(previewImage)}");
-        return 0;
+        return summary;
     }
 
     /// <summary>Spectre progress bars for the phases; returns the time at which each phase began.</summary>
@@ -167,7 +96,7 @@ static class EditCommand
                 var structure = context.AddTask("depth → structure", maxValue: frames);
                 var denoise = context.AddTask("denoise", maxValue: steps);
                 var decode = context.AddTask("decode", maxValue: frames);
-                run(new Progress(p =>
+                run(new SyncProgress<EditProgress>(p =>
                 {
                     // Logs and job runners see no bars: one line as each phase begins says where the run is.
                     if (began.TryAdd(p.Stage, p.Elapsed) && !AnsiConsole.Profile.Capabilities.Interactive)
@@ -196,98 +125,5 @@ static class EditCommand
         var order = began.OrderBy(kv => kv.Value).ToList();
         return string.Join(", ", order.Select((kv, i) =>
             $"{kv.Key.ToString().ToLowerInvariant()} {((i + 1 < order.Count ? order[i + 1].Value : total) - kv.Value).TotalSeconds:F1} s"));
-    }
-
-    /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>
-    static void WriteSettings(string path, Request r, EditOptions o, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
-    {
-        var settings = new Dictionary<string, object?>
-        {
-            ["vidiff_version"] = typeof(EditPipeline).Assembly.GetName().Version?.ToString(),
-            ["input"] = input,
-            ["input_sha256"] = File.Exists(input) ? Sha256(input) : null,
-            ["output"] = output,
-            ["prompt"] = r.Prompt,
-            ["image"] = r.Image is null ? null : Path.GetFullPath(r.Image),
-            ["image_sha256"] = r.Image is null ? null : Sha256(r.Image),
-            ["negative"] = r.Negative,
-            ["negative_image"] = r.NegativeImage is null ? null : Path.GetFullPath(r.NegativeImage),
-            ["model"] = modelPath,
-            ["model_name"] = config.Name,
-            ["model_identity"] = ModelFolder.Identity(modelPath),
-            ["ts"] = o.StructureLevel,
-            ["guidance"] = o.Guidance,
-            ["temporal_guidance"] = o.TemporalGuidance,
-            ["steps"] = o.Steps,
-            ["sampler"] = o.Sampler.ToString()!.ToLowerInvariant(),
-            ["seed"] = o.Seed,
-            ["size"] = $"{video.Width}x{video.Height}",
-            ["fit"] = r.Frames.Fit.ToString().ToLowerInvariant(),
-            ["start"] = r.Frames.Start,
-            ["duration"] = r.Frames.Duration,
-            ["every"] = r.Frames.Every,
-            ["fps"] = r.Frames.Fps,
-            ["max_frames"] = r.Frames.MaxFrames,
-            ["frames"] = video.FrameCount,
-            ["frame_rate"] = video.FrameRate,
-            ["window_frames"] = config.WindowFrames,
-            ["window_overlap"] = config.WindowOverlap,
-            ["dtype"] = r.Bf16 ? "bfloat16" : "float32",
-            ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
-            ["command"] = Reproduce(r, o, input, output, modelPath, video),
-        };
-        var json = JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")), replace);
-    }
-
-    /// <summary>Whether a file is an edit's settings (a JSON object with "vidiff_version"), which --overwrite may replace.</summary>
-    static bool IsSettings(string path)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("vidiff_version", out _);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    static string Reproduce(Request r, EditOptions o, string input, string output, string modelPath, FrameOptions.Opened video)
-    {
-        var args = new List<string> { "vidiff", "edit", input };
-        if (r.Prompt is not null) args.AddRange(["-p", r.Prompt]);
-        if (r.Image is not null) args.AddRange(["--image", Path.GetFullPath(r.Image)]);
-        if (r.Negative is not null) args.AddRange(["--negative", r.Negative]);
-        if (r.NegativeImage is not null) args.AddRange(["--negative-image", Path.GetFullPath(r.NegativeImage)]);
-        args.AddRange(["-o", output, "--model", modelPath,
-            "--ts", Invariant(o.StructureLevel), "--guidance", Invariant(o.Guidance), "--temporal-guidance", Invariant(o.TemporalGuidance),
-            "--steps", Invariant(o.Steps), "--sampler", o.Sampler.ToString()!.ToLowerInvariant(), "--seed", Invariant(o.Seed),
-            "--size", $"{video.Width}x{video.Height}", "--fit", r.Frames.Fit.ToString().ToLowerInvariant()]);
-        args.AddRange(r.Frames.Arguments());
-        if (r.Bf16) args.Add("--bf16");
-        return string.Join(' ', args.Select(Quote));
-    }
-
-    static string Invariant(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-
-    static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./=:+,".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''")}'";
-
-    static string Sha256(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    static string DefaultOutput(string input) =>
-        Path.Combine(Path.GetDirectoryName(input)!, Path.GetFileNameWithoutExtension(input.TrimEnd(Path.DirectorySeparatorChar)) + ".edit.mp4");
-
-    static string PreviewPath(string output, bool folder, string extension) =>
-        Path.Combine(Path.GetDirectoryName(output)!, (folder ? Path.GetFileName(output) : Path.GetFileNameWithoutExtension(output)) + ".preview" + extension);
-
-    sealed class Progress(Action<EditProgress> report) : IProgress<EditProgress>
-    {
-        public void Report(EditProgress value) => report(value);
     }
 }

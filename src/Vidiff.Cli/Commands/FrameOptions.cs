@@ -44,17 +44,23 @@ sealed class FrameOptions
     {
         var v = new Values(CommandOptions.ParseSize(parse.GetValue(size)), parse.GetValue(fit),
             parse.GetValue(start), parse.GetValue(duration), parse.GetValue(every), parse.GetValue(fps), parse.GetValue(maxFrames));
-        if (v.Every is int e && e < 1) throw new ArgumentException($"--every expects a positive integer, got {e}.");
-        if (v.Every is not null && v.Fps is not null) throw new ArgumentException("Give at most one of --every and --fps.");
-        if (v.Fps is double f && !(f > 0 && f <= MaxFps)) throw new ArgumentException($"--fps {f} is outside (0, {MaxFps}] frames per second.");
-        if (v.MaxFrames is int m && m < 1) throw new ArgumentException($"--max-frames expects a positive integer, got {m}.");
-        if (v.Start is double s && !(s >= 0 && s <= MaxSeconds)) throw new ArgumentException($"--start {s} is outside [0, {MaxSeconds:0}] seconds.");
-        if (v.Duration is double d && !(d > 0 && d <= MaxSeconds)) throw new ArgumentException($"--duration {d} is outside (0, {MaxSeconds:0}] seconds.");
+        v.Check();
         return v;
     }
 
     public sealed record Values((int Width, int Height)? Size, FrameFit Fit, double? Start, double? Duration, int? Every, double? Fps, int? MaxFrames)
     {
+        /// <summary>Each value against its range, before any work.</summary>
+        public void Check()
+        {
+            if (Every is int e && e < 1) throw new ArgumentException($"--every expects a positive integer, got {e}.");
+            if (Every is not null && Fps is not null) throw new ArgumentException("Give at most one of --every and --fps.");
+            if (Fps is double f && !(f > 0 && f <= MaxFps)) throw new ArgumentException($"--fps {f} is outside (0, {MaxFps}] frames per second.");
+            if (MaxFrames is int m && m < 1) throw new ArgumentException($"--max-frames expects a positive integer, got {m}.");
+            if (Start is double s && !(s >= 0 && s <= MaxSeconds)) throw new ArgumentException($"--start {s} is outside [0, {MaxSeconds:0}] seconds.");
+            if (Duration is double d && !(d > 0 && d <= MaxSeconds)) throw new ArgumentException($"--duration {d} is outside (0, {MaxSeconds:0}] seconds.");
+        }
+
         public IEnumerable<string> Arguments()
         {
             var pairs = new (string Name, object? Value)[] { ("--start", Start), ("--duration", Duration), ("--every", Every), ("--fps", Fps), ("--max-frames", MaxFrames) };

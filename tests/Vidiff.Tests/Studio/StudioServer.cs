@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Hosting;
+using Vidiff.Cli.Studio;
+
+namespace Vidiff.Tests.Studio;
+
+/// <summary>Vidiff Studio in-process (the real app, its routes and its job engine on SQLite), with a client to it.</summary>
+sealed class StudioServer : IAsyncDisposable
+{
+    public string Data { get; } = Directory.CreateTempSubdirectory("vidiff-studio-").FullName;
+    public WebApplication App { get; }
+    public HttpClient Client { get; }
+    public StudioOptions Options { get; }
+
+    StudioServer(Func<StudioOptions, StudioOptions> options)
+    {
+        Options = options(new StudioOptions(Data));
+        App = StudioApp.Build(Options, b => b.WebHost.UseTestServer());
+        App.Start();
+        Client = App.GetTestClient();
+        Client.Timeout = TimeSpan.FromMinutes(2);
+    }
+
+    public static StudioServer Start(Func<StudioOptions, StudioOptions>? options = null) => new(options ?? (o => o));
+
+    /// <summary>Every entry of the jobs folder: job ids, and anything else a refused or cancelled job would have left.</summary>
+    public string[] JobsFolder() => Directory.Exists(Options.JobsFolder)
+        ? [.. Directory.EnumerateFileSystemEntries(Options.JobsFolder).Select(Path.GetFileName).Order()!]
+        : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Directory.Delete(Data, recursive: true);
+    }
+}
