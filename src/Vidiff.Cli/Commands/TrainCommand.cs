@@ -42,17 +42,17 @@ static class TrainCommand
         var maxTs = new Option<int?>("--max-ts") { Description = $"unet: draw t_s from 0..N only (default: all of 0..{StructureEncoder.MaxLevel}); 0 for the paper's first phase of full structure." };
         var highNoise = new Option<double>("--high-noise-share") { Description = "unet: share of samples with t in the noisiest tenth of the schedule, where structure is the layout's only source (default 0: uniform t)." };
         var mirrored = new Option<double>("--mirrored-content-share") { Description = "unet: share of samples whose content is the CLIP embedding of the mirrored frame, so layout must come from structure (default 0)." };
+        var init = new Option<string?>("--init") { Description = "unet: start from this UNet weights file (e.g. an earlier model's unet.safetensors) instead of random weights; structure convolutions it lacks start at zero." };
         var command = new Command("train", "Train one stage of a model on a synthetic data set: autoencoder, depth, clip, prior, unet.")
         {
-            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs, highNoise, mirrored,
-        };
+            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs, highNoise, mirrored, init,};
         command.SetAction(parse =>
         {
             var name = parse.GetValue(stage)!;
             var (defaultSteps, defaultBatch, defaultLr) = Defaults(name);
             var options = new TrainingOptions(parse.GetValue(steps) ?? defaultSteps, BatchSize: parse.GetValue(batch) ?? defaultBatch,
                 LearningRate: parse.GetValue(lr) ?? defaultLr, Bf16: parse.GetValue(bf16), Minutes: parse.GetValue(minutes), Seed: parse.GetValue(seed));
-            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs), HighNoiseShare: parse.GetValue(highNoise), MirroredContentShare: parse.GetValue(mirrored)));
+            return Run(name, parse.GetValue(data)!, parse.GetValue(model)!, options, new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs), HighNoiseShare: parse.GetValue(highNoise), MirroredContentShare: parse.GetValue(mirrored), Init: parse.GetValue(init) is { } i ? Path.GetFullPath(i) : null));
         });
         return command;
     }

@@ -12,7 +12,9 @@ namespace Vidiff.Pipelines.Training;
 /// frame's mirror image (our choice; 0 is the paper's): a small CLIP's image embedding also says where things are, and a
 /// UNet that can read the layout from content learns to ignore structure, then draws blobs at edit time, when content
 /// comes from a prompt through the prior and carries no layout; mirrored content keeps the appearance and contradicts
-/// the layout, which only structure then gives.
+/// the layout, which only structure then gives. <see cref="Init"/>: a UNet weights file to start from instead of the
+/// random start (a phase on from an earlier model); the paths a config adds that the file lacks, the structure
+/// convolutions, start at zero as they do in a fresh network, so the start predicts exactly what the earlier model did.
 /// </summary>
 public sealed record UnetSettings(double ImageShare = 0.25, int MinFrames = 8, int MaxFrames = 16, double ContentDrop = 0.1, double? MinSnrGamma = 5.0,
-    int? MaxStructureLevel = null, double HighNoiseShare = 0, double MirroredContentShare = 0);
+    int? MaxStructureLevel = null, double HighNoiseShare = 0, double MirroredContentShare = 0, string? Init = null);

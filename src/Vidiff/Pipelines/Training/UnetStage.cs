@@ -26,13 +26,28 @@ public static class UnetStage
         AutoencoderStage.CheckSize(ctx.Data, config);
         using var inputs = UnetInputs.LoadOrCompute(ctx, config);
         var schedule = config.Schedule.Create();
-        using var run = ctx.Run(Name, () => new SpatioTemporalUnet(config.Unet));
+        using var run = ctx.Run(Name, () => Start(config.Unet, settings.Init));
         double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
         // A signal asks for a prompt stop: the figures take minutes on 2 cores, and a second signal would lose the checkpoint.
         var figures = ctx.Cancel.IsCancellationRequested ? null
             : HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize);
         return ctx.Finish(run, Name, last, clock, figures);
+    }
+
+    /// <summary>A fresh UNet, or one holding <paramref name="init"/>'s weights where the file has them (the structure
+    /// convolutions a file of a UNet without them lacks stay at their zero start).</summary>
+    static SpatioTemporalUnet Start(UnetConfig config, string? init)
+    {
+        var unet = new SpatioTemporalUnet(config);
+        if (init is null) return unet;
+        if (!File.Exists(init)) throw new FileNotFoundException($"--init {init} does not exist; expected a UNet weights file (a model folder's unet.safetensors).", init);
+        using var file = new SafetensorsFile(init);
+        var lacking = unet.state_dict().Keys.Where(k => !file.Keys.Contains(k) && !k.StartsWith("structure_convs.", StringComparison.Ordinal)).ToList();
+        if (lacking.Count > 0 || file.Keys.Any(k => !unet.state_dict().ContainsKey(k)))
+            throw new CheckpointMismatchException($"--init {init} is not a UNet of this model's config ({lacking.Count} of its weights missing, e.g. {string.Join(", ", lacking.Take(3))}).");
+        ModuleWeights.Load(unet, init, strict: false);
+        return unet;
     }
 
     /// <summary>
