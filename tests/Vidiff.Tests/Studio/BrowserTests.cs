@@ -12,15 +12,12 @@ namespace Vidiff.Tests.Studio;
 /// </summary>
 public sealed class BrowserTests
 {
-    public const string Chromium = "/usr/bin/chromium";
-
     /// <summary>Where the test leaves its screenshot (the README's docs/images/studio.png is a copy of one).</summary>
     public static string Screenshot => Path.Combine(AppContext.BaseDirectory, "studio.png");
 
-    [Fact]
+    [ChromiumFact]
     public async Task A_user_edits_the_sample_in_the_browser_and_plays_the_result()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does.");
         var data = Directory.CreateTempSubdirectory("vidiff-browser-").FullName;
         await using var app = StudioApp.Build(new StudioOptions(data, Port: FreePort()));
         await app.StartAsync();
@@ -31,7 +28,7 @@ public sealed class BrowserTests
             // As root Chromium needs --no-sandbox; the other flags keep it from reaching for Google's hosts on a closed network.
             await using var browser = await playwright.Chromium.LaunchAsync(new()
             {
-                ExecutablePath = Chromium,
+                ExecutablePath = ChromiumFactAttribute.Chromium,
                 Headless = true,
                 Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
             });
