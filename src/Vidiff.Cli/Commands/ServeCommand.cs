@@ -20,12 +20,14 @@ static class ServeCommand
         var database = new Option<string?>("--database") { Description = "PostgreSQL connection string of the shared job queue (scale-out); default: SQLite under --data, one process." };
         var token = new Option<string?>("--token") { Description = "Secret every request must carry (Authorization: Bearer, or open /?token=SECRET once in the browser)." };
         var jobs = CommandOptions.Number<int>("--jobs", "Edits a worker runs at once (default 1: one edit already uses every core).");
+        var takeover = CommandOptions.Number<int>("--takeover-seconds",
+            "With --database: seconds after a worker's last sign of life before another worker takes over its job (default 60).");
         var maxUpload = CommandOptions.Number<int>("--max-upload-mb", "Largest upload accepted, in MB (default 200).");
         var maxSeconds = CommandOptions.Number<double>("--max-seconds", "Longest video accepted, in seconds (default 120).");
         var maxSide = CommandOptions.Number<int>("--max-side", "Largest video side accepted, in pixels (default 1920).");
         var command = new Command("serve", "Vidiff Studio: a web app for editing videos, on a job queue that scales out to many workers.")
         {
-            port, host, data, models, role, database, token, jobs, maxUpload, maxSeconds, maxSide,
+            port, host, data, models, role, database, token, jobs, takeover, maxUpload, maxSeconds, maxSide,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -38,7 +40,11 @@ static class ServeCommand
                 MaxUploadBytes = (long)(parse.GetValue(maxUpload) ?? (int)(o.MaxUploadBytes >> 20)) << 20,
                 MaxSeconds = parse.GetValue(maxSeconds) ?? o.MaxSeconds,
                 MaxSide = parse.GetValue(maxSide) ?? o.MaxSide,
+                Invisibility = parse.GetValue(takeover) is { } t ? TimeSpan.FromSeconds(t) : o.Invisibility,
             };
+            // Only the shared queue hands jobs over; SQLite's single process has no other worker to hand them to.
+            if (parse.GetValue(takeover) is not null && o.Database is null)
+                throw new ArgumentException("--takeover-seconds applies to the shared job queue: give --database as well.");
             return Run(o);
         }));
         return command;
@@ -48,6 +54,8 @@ static class ServeCommand
     {
         if (o.Port is < 1 or > 65535) throw new ArgumentException($"--port {o.Port} is outside 1..65535.");
         if (o.Jobs < 1) throw new ArgumentException($"--jobs expects a positive integer, got {o.Jobs}.");
+        if (o.Invisibility < StudioOptions.MinTakeover || o.Invisibility > StudioOptions.MaxTakeover)
+            throw new ArgumentException($"--takeover-seconds expects {StudioOptions.MinTakeover.TotalSeconds:0}..{StudioOptions.MaxTakeover.TotalSeconds:0}, got {o.Invisibility.TotalSeconds:0}.");
         if (o.MaxUploadBytes < 1 || o.MaxSeconds <= 0 || o.MaxSide < 1) throw new ArgumentException("--max-upload-mb, --max-seconds and --max-side expect positive numbers.");
         if (o.Role == StudioRole.Worker && o.Database is null)
             throw new ArgumentException("--role worker takes its jobs from a shared queue: give --database with the PostgreSQL connection string the web process uses.");

@@ -53,6 +53,9 @@ public sealed class EditJob(JobStore store, ModelCatalog models)
         {
             // The worker is stopping: the queue hands the job to the next worker, which starts it again.
             store.Write(id, JobStatus.Queued with { Attempt = status.Attempt });
+            // Hangfire hands a job back only if its own stop has begun when the job ends; otherwise it records the
+            // job as failed. Our SIGTERM handler runs a moment before the host stops Hangfire, so wait for that stop.
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(30));
             throw;
         }
         catch (Exception e) when (CommandErrors.IsUserError(e))

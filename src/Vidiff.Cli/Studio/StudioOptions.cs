@@ -27,8 +27,12 @@ public sealed record StudioOptions(
     int MaxSide = 1920)
 {
     /// <summary>How long a job a worker took may go without that worker's heartbeat before another worker takes it
-    /// (PostgreSQL; the heartbeat slides it while the worker lives).</summary>
+    /// (PostgreSQL; the heartbeat slides it while the worker lives). `vidiff serve --takeover-seconds`.</summary>
     public TimeSpan Invisibility { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The bounds of <see cref="Invisibility"/>: the queue's heartbeat runs once a second at best, so a shorter
+    /// window could pass a live worker's job to another; a longer one than a day only delays a takeover.</summary>
+    public static readonly TimeSpan MinTakeover = TimeSpan.FromSeconds(5), MaxTakeover = TimeSpan.FromDays(1);
 
     public string JobsFolder => Path.Combine(Data, "jobs");
 
