@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Spectre.Console;
 using Vidiff.Checkpoints;
+using Vidiff.Diffusion;
 using Vidiff.Media;
 using Vidiff.Pipelines;
 using Vidiff.Runtime;
@@ -28,6 +29,10 @@ static class EditCommand
         var ts = CommandOptions.Number<int>("--ts", "Structure level t_s: 0 follows the input's depth closely, T_s (7) the least (paper §3). Default: the model's.");
         var guidance = CommandOptions.Number<double>("--guidance", "Content guidance scale ω (paper §5). Default: the model's.");
         var temporal = CommandOptions.Number<double>("--temporal-guidance", "Temporal guidance scale ω_t: 1 plain video model, >1 more consistent, <1 towards per frame (paper §5).");
+        var form = new Option<GuidanceForm?>("--guidance-form")
+        {
+            Description = "How ω and ω_t combine (paper §5): paper, m_π(∅) + ω_t (m(∅) − m_π(∅)) + ω (m(c) − m(∅)), 3 passes a step; both, both terms temporally guided, 4 passes. Default: the model's.",
+        };
         var steps = CommandOptions.Number<int>("--steps", "Sampling steps. Default: the model's (paper §1: 50 full size, 20 mini).");
         var sampler = new Option<ModelConfig.SamplerKind?>("--sampler") { Description = "ddim or dpmpp (DPM-Solver++(2M)). Default: the model's." };
         var seed = CommandOptions.Number<long>("--seed", "Seed of the noise (and of the prior); default 0.");
@@ -35,23 +40,24 @@ static class EditCommand
         var negativeImage = new Option<string?>("--negative-image") { Description = "Image to steer away from." };
         var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 (input | depth | structure at t_s | output) and OUT.preview.png (the same for four frames across the clip, one row each)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
-        var bf16 = CommandOptions.Bf16();
+        var precision = CommandOptions.PrecisionOptions();
         var frames = new FrameOptions();
 
         var command = new Command("edit", "Edit a video: keep its structure (depth), take new content from a prompt or an image.")
         {
-            input, prompt, image, output, model, ts, guidance, temporal, steps, sampler, seed, negative, negativeImage,
+            input, prompt, image, output, model, ts, guidance, temporal, form, steps, sampler, seed, negative, negativeImage,
         };
         frames.AddTo(command);
         command.Add(preview);
         command.Add(overwrite);
-        command.Add(bf16);
+        command.Add(precision.Dtype);
+        command.Add(precision.Bf16);
         command.SetAction(parse => CommandErrors.Run(() => Run(new EditRequest(
             parse.GetValue(input)!, parse.GetValue(prompt), parse.GetValue(image), parse.GetValue(output), parse.GetValue(model),
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
-                Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
-            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), parse.GetValue(bf16)))));
+                GuidanceForm: parse.GetValue(form), Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
+            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision)))));
         return command;
     }
 
@@ -77,11 +83,11 @@ static class EditCommand
         if (r.Negative is not null || r.NegativeImage is not null)
             summary.AddRow("negative", CommandErrors.Escape(r.Negative is not null ? $"\"{r.Negative}\"" : $"image {r.NegativeImage}"));
         summary.AddRow("model", CommandErrors.Escape($"{config.Name} ({run.ModelPath})"));
-        summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance}");
+        summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance} ({options.GuidanceForm.ToString()!.ToLowerInvariant()} guidance)");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, config.WindowFrames, config.WindowOverlap).Windows.Count} of {config.WindowFrames} frames, overlap {config.WindowOverlap}");
-        summary.AddRow("threads, dtype", $"{run.Threads}, {(r.Bf16 ? "bfloat16" : "float32")}" +
-            (r.Bf16 && NativeRuntime.OneDnnDisabledReason is not null ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
+        summary.AddRow("threads, dtype", $"{run.Threads}, {(run.Dtype.Bf16 ? "bfloat16" : "float32")} ({CommandErrors.Escape(run.Dtype.Reason)})" +
+            (run.Dtype.Bf16 && NativeRuntime.OneDnnDisabledReason is not null ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
         return summary;
     }
 

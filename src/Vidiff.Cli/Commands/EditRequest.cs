@@ -1,7 +1,8 @@
 using Vidiff.Pipelines;
+using Vidiff.Runtime;
 
 namespace Vidiff.Cli.Commands;
 
 /// <summary>An edit as asked for, from `vidiff edit`'s arguments or a Studio job: paths as given, knobs unresolved.</summary>
 sealed record EditRequest(string Input, string? Prompt, string? Image, string? Output, string? Model, EditOptions Options,
-    string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, bool Bf16);
+    string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, Precision Precision);

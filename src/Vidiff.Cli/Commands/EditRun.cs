@@ -24,6 +24,9 @@ sealed class EditRun : IDisposable
     public FrameOptions.Opened Video { get; }
     public EditOptions Options { get; }
     public int Threads { get; }
+
+    /// <summary>Whether the networks run in bf16, and why (`--dtype`, <see cref="PrecisionChoice"/>).</summary>
+    public (bool Bf16, string Reason) Dtype { get; }
     public string OutputPath { get; }
     public string PreviewVideo { get; }
     public string PreviewImage { get; }
@@ -33,9 +36,9 @@ sealed class EditRun : IDisposable
     readonly Tensor? image, negativeImage;
 
     EditRun(EditRequest request, string input, string modelPath, ModelFolder model, FrameOptions.Opened video, EditOptions options, int threads,
-        string outputPath, string previewVideo, string previewImage, string settingsPath, Tensor? image, Tensor? negativeImage, Stopwatch clock)
+        (bool, string) dtype, string outputPath, string previewVideo, string previewImage, string settingsPath, Tensor? image, Tensor? negativeImage, Stopwatch clock)
     {
-        (Request, Input, ModelPath, Model, Video, Options, Threads) = (request, input, modelPath, model, video, options, threads);
+        (Request, Input, ModelPath, Model, Video, Options, Threads, Dtype) = (request, input, modelPath, model, video, options, threads, dtype);
         (OutputPath, PreviewVideo, PreviewImage, SettingsPath, this.image, this.negativeImage, Clock) = (outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock);
     }
 
@@ -67,7 +70,8 @@ sealed class EditRun : IDisposable
             throw new IOException($"Output {settingsPath} is not a settings file Vidiff wrote; --overwrite replaces only what an earlier run wrote. Move it, or choose another output.");
 
         int threads = Runtime.Threads.Configure();
-        var model = ModelFolder.Load(modelPath, r.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        var dtype = PrecisionChoice.Choose(r.Precision);
+        var model = ModelFolder.Load(modelPath, dtype.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         Tensor? image = null, negativeImage = null;
         try
         {
@@ -79,7 +83,7 @@ sealed class EditRun : IDisposable
             image = imagePath is null ? null : ImageFile.ReadRgb(imagePath).unsqueeze(0);
             negativeImage = negativeImagePath is null ? null : ImageFile.ReadRgb(negativeImagePath).unsqueeze(0);
             var options = (r.Options with { Prompt = r.Prompt, Image = image, NegativePrompt = r.Negative, NegativeImage = negativeImage }).Resolve(model.Config);
-            return new EditRun(r, input, modelPath, model, video, options, threads, outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock);
+            return new EditRun(r, input, modelPath, model, video, options, threads, dtype, outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock);
         }
         catch
         {
@@ -131,7 +135,7 @@ sealed class EditRun : IDisposable
             }
         }
         PipelineTime = pipelineClock.Elapsed;
-        WriteSettings(SettingsPath, r, Options, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
+        WriteSettings(SettingsPath, r, Options, Dtype, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
         return began;
     }
 
@@ -153,7 +157,7 @@ sealed class EditRun : IDisposable
     }
 
     /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>
-    static void WriteSettings(string path, EditRequest r, EditOptions o, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
+    static void WriteSettings(string path, EditRequest r, EditOptions o, (bool Bf16, string Reason) dtype, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
     {
         var settings = new Dictionary<string, object?>
         {
@@ -172,6 +176,7 @@ sealed class EditRun : IDisposable
             ["ts"] = o.StructureLevel,
             ["guidance"] = o.Guidance,
             ["temporal_guidance"] = o.TemporalGuidance,
+            ["guidance_form"] = o.GuidanceForm.ToString()!.ToLowerInvariant(),
             ["steps"] = o.Steps,
             ["sampler"] = o.Sampler.ToString()!.ToLowerInvariant(),
             ["seed"] = o.Seed,
@@ -186,9 +191,10 @@ sealed class EditRun : IDisposable
             ["frame_rate"] = video.FrameRate,
             ["window_frames"] = config.WindowFrames,
             ["window_overlap"] = config.WindowOverlap,
-            ["dtype"] = r.Bf16 ? "bfloat16" : "float32",
+            ["dtype"] = dtype.Bf16 ? "bfloat16" : "float32",
+            ["dtype_reason"] = dtype.Reason,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
-            ["command"] = Reproduce(r, o, input, output, modelPath, video),
+            ["command"] = Reproduce(r, o, dtype.Bf16, input, output, modelPath, video),
         };
         var json = JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")), replace);
@@ -208,7 +214,7 @@ sealed class EditRun : IDisposable
         }
     }
 
-    static string Reproduce(EditRequest r, EditOptions o, string input, string output, string modelPath, FrameOptions.Opened video)
+    static string Reproduce(EditRequest r, EditOptions o, bool bf16, string input, string output, string modelPath, FrameOptions.Opened video)
     {
         var args = new List<string> { "vidiff", "edit", input };
         if (r.Prompt is not null) args.AddRange(["-p", r.Prompt]);
@@ -217,10 +223,11 @@ sealed class EditRun : IDisposable
         if (r.NegativeImage is not null) args.AddRange(["--negative-image", Path.GetFullPath(r.NegativeImage)]);
         args.AddRange(["-o", output, "--model", modelPath,
             "--ts", Invariant(o.StructureLevel), "--guidance", Invariant(o.Guidance), "--temporal-guidance", Invariant(o.TemporalGuidance),
+            "--guidance-form", o.GuidanceForm.ToString()!.ToLowerInvariant(),
             "--steps", Invariant(o.Steps), "--sampler", o.Sampler.ToString()!.ToLowerInvariant(), "--seed", Invariant(o.Seed),
             "--size", $"{video.Width}x{video.Height}", "--fit", r.Frames.Fit.ToString().ToLowerInvariant()]);
         args.AddRange(r.Frames.Arguments());
-        if (r.Bf16) args.Add("--bf16");
+        args.AddRange(["--dtype", bf16 ? "bf16" : "fp32"]);
         return string.Join(' ', args.Select(Quote));
     }
 

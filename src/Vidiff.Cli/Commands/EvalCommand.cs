@@ -36,19 +36,19 @@ static class EvalCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write the figures as a markdown table (for docs/model-card-*.md)." };
         var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | the same with the true mask outlined | perfect object edit (rendered) | floor colour edit | reference | reference edit | own-frame edit." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out, --markdown and --sheet files." };
-        var bf16 = CommandOptions.Bf16();
+        var precision = CommandOptions.PrecisionOptions();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
         {
-            model, clips, guidanceClips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, bf16,
+            model, clips, guidanceClips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, precision.Dtype, precision.Bf16,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(guidanceClips), parse.GetValue(frames),
             parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
-            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), parse.GetValue(bf16)))));
+            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision)))));
         return command;
     }
 
     sealed record Request(string? Model, int Clips, int GuidanceClips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
-        string? Output, string? Markdown, string? Sheet, bool Overwrite, bool Bf16);
+        string? Output, string? Markdown, string? Sheet, bool Overwrite, Precision Precision);
 
     static int Run(Request r)
     {
@@ -61,7 +61,8 @@ static class EvalCommand
         var markdownPath = r.Markdown is null ? null : OutputPaths.Check(r.Markdown, r.Overwrite, folder: false, (modelPath, "the model folder"));
         var sheetPath = r.Sheet is null ? null : OutputPaths.Check(r.Sheet, r.Overwrite, folder: false, (modelPath, "the model folder"));
         int threads = Threads.Configure();
-        using var model = ModelFolder.Load(modelPath, r.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
+        var dtype = PrecisionChoice.Choose(r.Precision);
+        using var model = ModelFolder.Load(modelPath, dtype.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
         var config = model.Config;
         // A model of another world (or a public checkpoint) would be measured on words it never read: refused by name.
         ColourPrompts.CheckTokenizer(model.Tokenizer, config.Clip.Text.VocabSize, Path.Combine(modelPath, ModelFolder.TokenizerFolder));
@@ -111,7 +112,7 @@ static class EvalCommand
                 f.Pass switch { true => "[green]PASS[/]", false => "[red]MISS[/]", null => "" });
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(CommandErrors.Escape($"{report.Clips.Count} held-out clips of {report.Frames} frames ({report.GuidancePairs.Count} for guidance; {dataPath}), {report.Steps} steps, " +
-            $"model {config.Name} ({modelPath}), {threads} threads, {(r.Bf16 ? "bfloat16" : "float32")}, {report.Seconds:F1} s"));
+            $"model {config.Name} ({modelPath}), {threads} threads, {(dtype.Bf16 ? "bfloat16" : "float32")} ({dtype.Reason}), {report.Seconds:F1} s"));
 
         if (outputPath is not null)
         {
@@ -124,8 +125,9 @@ static class EvalCommand
                 ["seed"] = r.Seed,
                 ["train_seed"] = r.TrainSeed,
                 ["threads"] = threads,
-                ["dtype"] = r.Bf16 ? "bfloat16" : "float32",
-                ["command"] = Reproduce(r, modelPath, dataPath),
+                ["dtype"] = dtype.Bf16 ? "bfloat16" : "float32",
+                ["dtype_reason"] = dtype.Reason,
+                ["command"] = Reproduce(r, dtype.Bf16, modelPath, dataPath),
                 ["report"] = report,
             };
             var text = JsonSerializer.Serialize(json, Json);
@@ -168,13 +170,13 @@ static class EvalCommand
         return levels;
     }
 
-    static string Reproduce(Request r, string modelPath, string dataPath)
+    static string Reproduce(Request r, bool bf16, string modelPath, string dataPath)
     {
         var args = new List<string> { "vidiff", "eval", "--model", modelPath, "--clips", $"{r.Clips}", "--guidance-clips", $"{r.GuidanceClips}", "--frames", $"{r.Frames}",
             "--seed", $"{r.Seed}", "--train-seed", $"{r.TrainSeed}", "--data", dataPath };
         if (r.Steps is int steps) args.AddRange(["--steps", $"{steps}"]);
         if (r.Levels is not null) args.AddRange(["--ts", string.Join(',', r.Levels)]);
-        if (r.Bf16) args.Add("--bf16");
+        args.AddRange(["--dtype", bf16 ? "bf16" : "fp32"]);
         return string.Join(' ', args);
     }
 

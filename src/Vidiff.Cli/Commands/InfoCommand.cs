@@ -46,7 +46,8 @@ static class InfoCommand
         double fp32 = MatmulPeak.Measure(ScalarType.Float32);
         double bf16 = MatmulPeak.Measure(ScalarType.BFloat16);
         table.AddRow("matmul fp32", $"{fp32:F0} GFLOP/s");
-        table.AddRow("matmul bf16", $"{bf16:F0} GFLOP/s ({bf16 / fp32:F1}× fp32: bf16 is {(bf16 > 1.5 * fp32 ? "fast" : "not fast")} here)");
+        bool fast = bf16 >= PrecisionChoice.MinSpeedup * fp32 && NativeRuntime.OneDnnDisabledReason is null;
+        table.AddRow("matmul bf16", $"{bf16:F0} GFLOP/s ({bf16 / fp32:F1}× fp32: bf16 is {(fast ? "fast" : "not fast")} here, so --dtype auto runs {(fast ? "bf16" : "fp32")})");
         AnsiConsole.Write(table);
         return 0;
     }

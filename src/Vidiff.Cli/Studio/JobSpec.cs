@@ -2,6 +2,7 @@ using Vidiff.Checkpoints;
 using Vidiff.Cli.Commands;
 using Vidiff.Media;
 using Vidiff.Pipelines;
+using Vidiff.Runtime;
 
 namespace Vidiff.Cli.Studio;
 
@@ -45,5 +46,5 @@ public sealed record JobSpec(
         new EditOptions(StructureLevel: Ts, Guidance: Guidance, TemporalGuidance: TemporalGuidance, Steps: Steps, Sampler: Sampler, Seed: Seed),
         Negative, NegativeImageFile is null ? null : Path.Combine(folder, NegativeImageFile),
         new FrameOptions.Values(CommandOptions.ParseSize(Size), FrameFit.Crop, Start, Duration, null, null, null),
-        Preview: true, Overwrite: true, Bf16);
+        Preview: true, Overwrite: true, Bf16 ? Precision.Bf16 : Precision.Fp32);
 }

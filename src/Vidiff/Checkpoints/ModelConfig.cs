@@ -68,11 +68,13 @@ public sealed record ModelConfig(
     }
 
     /// <summary>
-    /// The three knobs of paper §5 and the sampler, as this model edits best. Our choice for the presets: DDIM (paper
-    /// §1), ω = 7.5 (latent diffusion's usual content scale), ω_t = 1.5 (a little more temporal consistency than the
-    /// plain video model, paper §5), t_s = 3 (mid-range: follows the input's shapes but lets content reshape detail).
+    /// The three knobs of paper §5, how its guidances combine, and the sampler, as this model edits best. Our choice for
+    /// the presets: DDIM (paper §1), ω = 7.5 (latent diffusion's usual content scale), ω_t = 1.5 (a little more temporal
+    /// consistency than the plain video model, paper §5), t_s = 3 (mid-range: follows the input's shapes but lets
+    /// content reshape detail), the paper's guidance form.
     /// </summary>
-    public sealed record EditDefaults(SamplerKind Sampler, int Steps, double Guidance = 7.5, double TemporalGuidance = 1.5, int StructureLevel = 3);
+    public sealed record EditDefaults(SamplerKind Sampler, int Steps, double Guidance = 7.5, double TemporalGuidance = 1.5, int StructureLevel = 3,
+        GuidanceForm GuidanceForm = GuidanceForm.Paper);
 
     /// <summary>The autoencoder's latent scaling factor (paper §1; design.md "latents scaled").</summary>
     [JsonIgnore]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Vidiff.Diffusion;
 
 namespace Vidiff.Evaluation;
 
@@ -17,13 +18,14 @@ public sealed record EvalReport(
     int StructureLevel,
     double Guidance,
     double TemporalGuidance,
+    GuidanceForm GuidanceForm,
     double Seconds)
 {
     /// <summary>A markdown table of the figures, ready for a model card.</summary>
     public string ToMarkdown()
     {
         var s = new StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"{Clips.Count} held-out clips of {Frames} frames ({GuidancePairs.Count} for guidance), {Steps} steps; defaults t_s = {StructureLevel}, ω = {Guidance}, ω_t = {TemporalGuidance}.");
+        s.AppendLine(CultureInfo.InvariantCulture, $"{Clips.Count} held-out clips of {Frames} frames ({GuidancePairs.Count} for guidance), {Steps} steps; defaults t_s = {StructureLevel}, ω = {Guidance}, ω_t = {TemporalGuidance}, guidance form {GuidanceForm.ToString().ToLowerInvariant()}.");
         s.AppendLine();
         s.AppendLine("| figure | value | bar | result |");
         s.AppendLine("| --- | --- | --- | --- |");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vidiff.Checkpoints;
 using Vidiff.Depth;
+using Vidiff.Diffusion;
 using Vidiff.Pipelines;
 using static TorchSharp.torch;
 
@@ -117,7 +118,8 @@ public static class EvalRunner
             var reference = set.References[i];
             var referenceFrame = reference.LoadFrames().narrow(0, 0, 1);
             var imageEdit = Edit(input, new EditOptions(Image: referenceFrame, Steps: steps, Seed: info.Seed), Task("reference image"));
-            var perFrame = Edit(input, text with { TemporalGuidance = 0 }, Task("ω_t = 0"));
+            // The baseline is the per-frame model alone: the paper's form at ω_t = 0 still takes content from the video model.
+            var perFrame = Edit(input, text with { TemporalGuidance = 0, GuidanceForm = GuidanceForm.Both }, Task("ω_t = 0"));
             var unguided = Edit(input, text with { Guidance = 1 }, Task("ω = 1"));
             var inputAbsRel = AbsRel(input, depth, objects);
             var ownFrame = Edit(input, new EditOptions(Image: input.narrow(0, 0, 1), Steps: steps, Seed: info.Seed), Task("own frame"));
@@ -197,7 +199,7 @@ public static class EvalRunner
         }
 
         var figures = Figures(results, guidance, levels, defaults, editSeconds, steps, config, worth);
-        return new EvalReport(figures, results, guidance, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, clock.Elapsed.TotalSeconds);
+        return new EvalReport(figures, results, guidance, frames, steps, levels, defaults.StructureLevel, defaults.Guidance, defaults.TemporalGuidance, defaults.GuidanceForm, clock.Elapsed.TotalSeconds);
     }
 
     static IEnumerable<string> SceneColours(Synthetic.Scene scene) => scene.Objects.Select(o => o.Color).Append(scene.Floor.Color);

@@ -1,4 +1,5 @@
 using Vidiff.Checkpoints;
+using Vidiff.Diffusion;
 using static TorchSharp.torch;
 
 namespace Vidiff.Pipelines;
@@ -11,6 +12,7 @@ namespace Vidiff.Pipelines;
 /// <param name="StructureLevel">t_s: 0 follows the input's depth exactly, T_s the least (paper §3).</param>
 /// <param name="Guidance">ω, content guidance (paper §5).</param>
 /// <param name="TemporalGuidance">ω_t, temporal guidance (paper §5).</param>
+/// <param name="GuidanceForm">How ω and ω_t combine (paper §5).</param>
 public sealed record EditOptions(
     string? Prompt = null,
     Tensor? Image = null,
@@ -19,6 +21,7 @@ public sealed record EditOptions(
     int? StructureLevel = null,
     double? Guidance = null,
     double? TemporalGuidance = null,
+    GuidanceForm? GuidanceForm = null,
     int? Steps = null,
     ModelConfig.SamplerKind? Sampler = null,
     long Seed = 0)
@@ -27,7 +30,7 @@ public sealed record EditOptions(
     /// below 0 it would push away from the content, which --negative does properly.</summary>
     public const double MaxGuidance = 30;
 
-    /// <summary>ω_t: 1 is the video model, 0 the per-frame model; past 10 the extrapolation away from the per-frame
+    /// <summary>ω_t: 1 is the video model, 0 the per-frame model (for the unconditional term); past 10 the extrapolation away from the per-frame
     /// model saturates frames, and below 0 it points away from the video model.</summary>
     public const double MaxTemporalGuidance = 10;
 
@@ -40,6 +43,7 @@ public sealed record EditOptions(
             StructureLevel = StructureLevel ?? d.StructureLevel,
             Guidance = Guidance ?? d.Guidance,
             TemporalGuidance = TemporalGuidance ?? d.TemporalGuidance,
+            GuidanceForm = GuidanceForm ?? d.GuidanceForm,
             Steps = Steps ?? d.Steps,
             Sampler = Sampler ?? d.Sampler,
         };
@@ -66,6 +70,6 @@ public sealed record EditOptions(
         if (Guidance is double g && !(g >= 0 && g <= MaxGuidance))
             throw new ArgumentException($"--guidance {g} is outside [0, {MaxGuidance}] (ω: 1 is the plain conditional model, 0 ignores the content).");
         if (TemporalGuidance is double tg && !(tg >= 0 && tg <= MaxTemporalGuidance))
-            throw new ArgumentException($"--temporal-guidance {tg} is outside [0, {MaxTemporalGuidance}] (ω_t: 1 is the video model, 0 the per-frame model).");
+            throw new ArgumentException($"--temporal-guidance {tg} is outside [0, {MaxTemporalGuidance}] (ω_t: 1 is the video model, 0 the per-frame model's unconditional prediction).");
     }
 }

@@ -63,7 +63,7 @@ public sealed class EditPipeline(ModelFolder model)
         };
         int steps = options.Steps!.Value, stepsDone = 0;
         var denoiseClock = Stopwatch.StartNew();
-        var denoiser = Windowed(plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, (window, windows) =>
+        var denoiser = Windowed(plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, (window, windows) =>
         {
             double done = stepsDone + (double)window / windows;
             var remaining = TimeSpan.FromSeconds(denoiseClock.Elapsed.TotalSeconds / done * (steps - done));
@@ -141,7 +141,7 @@ public sealed class EditPipeline(ModelFolder model)
     /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam.
     /// </summary>
     internal Denoiser Windowed(FrameWindows plan, Tensor structure, Tensor content, Tensor unconditional, double guidance, double temporalGuidance,
-        Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
+        GuidanceForm form, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
     {
         using var scope = NewDisposeScope();
         var prediction = zeros_like(zt);
@@ -152,7 +152,7 @@ public sealed class EditPipeline(ModelFolder model)
             using var inner = NewDisposeScope();
             var s = structure.narrow(2, window.Start, window.Length);
             VideoDenoiser unet = (z, time, c, perFrame) => Model.Unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame);
-            var guided = Guidance.Combine(unet, content, unconditional, guidance, temporalGuidance)(zt.narrow(2, window.Start, window.Length), t);
+            var guided = Guidance.Combine(unet, content, unconditional, guidance, temporalGuidance, form)(zt.narrow(2, window.Start, window.Length), t);
             var weights = tensor(window.Weights).view(1, 1, -1, 1, 1);
             prediction.narrow(2, window.Start, window.Length).add_(guided * weights);
             onWindow(++done, plan.Windows.Count);
