@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Vidiff.Cli.Studio;
@@ -19,7 +17,7 @@ public sealed class BrowserTests
     public async Task A_user_edits_the_sample_in_the_browser_and_plays_the_result()
     {
         var data = Directory.CreateTempSubdirectory("vidiff-browser-").FullName;
-        await using var app = StudioApp.Build(new StudioOptions(data, Port: FreePort()));
+        await using var app = StudioApp.Build(new StudioOptions(data, Port: StudioServer.FreePort()));
         await app.StartAsync();
         var url = $"http://localhost:{new Uri(app.Urls.First()).Port}/";
         try
@@ -66,12 +64,5 @@ public sealed class BrowserTests
             }
             Directory.Delete(data, recursive: true);
         }
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

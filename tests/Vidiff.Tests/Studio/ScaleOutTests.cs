@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Vidiff.Cli.Studio;
@@ -23,7 +22,7 @@ public sealed class ScaleOutTests(CliFixture fixture) : IClassFixture<CliFixture
     {
         using var postgres = new TestPostgres();
         var data = Directory.CreateTempSubdirectory("vidiff-scale-").FullName;
-        var port = FreePort();
+        var port = StudioServer.FreePort();
         var processes = new List<Serve>();
         try
         {
@@ -122,7 +121,7 @@ public sealed class ScaleOutTests(CliFixture fixture) : IClassFixture<CliFixture
         var data = Directory.CreateTempSubdirectory("vidiff-serve-").FullName;
         try
         {
-            var (code, output) = CliFixture.VidiffOutput(["serve", "--data", data, "--port", FreePort().ToString(CultureInfo.InvariantCulture), .. args.Split(' ')]);
+            var (code, output) = CliFixture.VidiffOutput(["serve", "--data", data, "--port", StudioServer.FreePort().ToString(CultureInfo.InvariantCulture), .. args.Split(' ')]);
             Assert.Equal(1, code);
             Assert.Contains(expected, output, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -156,13 +155,6 @@ public sealed class ScaleOutTests(CliFixture fixture) : IClassFixture<CliFixture
                 Assert.Fail($"not {what} in {deadline.Elapsed.TotalSeconds:0} s:\n{string.Join("\n", watched.Select(p => $"{p.Role}: {p.Output}"))}\n{state?.Invoke()}");
             await Task.Delay(100);
         }
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>One `vidiff serve` process, started as docs/scale-out.md starts it.</summary>

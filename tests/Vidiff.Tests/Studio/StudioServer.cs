@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -21,6 +23,14 @@ sealed class StudioServer : IAsyncDisposable
         App.Start();
         Client = App.GetTestClient();
         Client.Timeout = TimeSpan.FromMinutes(2);
+    }
+
+    /// <summary>A local port no one listens on now, for the Studio processes and PostgreSQL the tests start.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static StudioServer Start(Func<StudioOptions, StudioOptions>? options = null) => new(options ?? (o => o));

@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
+using Vidiff.Tests.Cli;
 
 namespace Vidiff.Tests.Studio;
 
@@ -51,7 +49,7 @@ sealed class TestPostgres : IDisposable
         var folder = Directory.CreateTempSubdirectory("vidiff-pg-").FullName;
         if (Environment.UserName == "root") Run("chown", "postgres:postgres", folder);
         var data = Path.Combine(folder, "data");
-        var port = FreePort();
+        var port = StudioServer.FreePort();
         Pg("initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync");
         Pg("pg_ctl", "-D", data, "-l", Path.Combine(folder, "log"), "-w", "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
         return (folder, $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false");
@@ -64,22 +62,10 @@ sealed class TestPostgres : IDisposable
         else Run(exe, args);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     static void Run(string exe, params string[] args)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{exe} {string.Join(' ', args)} exited {p.ExitCode}: {stdout.Result}{stderr.Result}");
+        var (code, stdout, stderr) = CliFixture.Run(exe, args);
+        if (code != 0) throw new InvalidOperationException($"{exe} {string.Join(' ', args)} exited {code}: {stdout}{stderr}");
     }
 
     public void Dispose()
