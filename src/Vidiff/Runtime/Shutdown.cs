@@ -77,20 +77,23 @@ public static class Shutdown
 
     static void OnSignal(PosixSignalContext context, string name, int number)
     {
-        bool first;
+        bool leaveToCommand;
         lock (gate)
         {
-            first = !stopping.IsCancellationRequested;
+            bool first = !stopping.IsCancellationRequested;
             if (first)
             {
                 Signal = name;
                 ExitCode = 128 + number;
             }
+            // Read before cancelling: once the token is cancelled the command may unwind and leave its scope at once,
+            // and a count read after that would end the run a second time, with a second message.
+            leaveToCommand = first && Volatile.Read(ref cooperating) > 0;
             stopping.Cancel();
             EndChildren();
         }
         context.Cancel = true;
-        if (first && Volatile.Read(ref cooperating) > 0) return;
+        if (leaveToCommand) return;
         EndEverything();
         Console.Error.WriteLine($"stopped by {name}; no output was written");
         Console.Out.Flush();
