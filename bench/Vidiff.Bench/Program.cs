@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Running;
 
-// Micro-benchmarks of the UNet's building blocks (fp32 against bf16). Whole-model figures with GFLOP/s come from
-// `vidiff bench`; these say which layers gain from bf16 on this CPU.
+// `peer`: Vidiff against ONNX Runtime on the same network (OnnxPeer). Otherwise micro-benchmarks of the UNet's building
+// blocks (fp32 against bf16); whole-model figures with GFLOP/s come from `vidiff bench`.
 Vidiff.Runtime.NativeRuntime.EnsureLoaded();
+if (args.Length > 0 && args[0] == "peer") return Vidiff.Bench.OnnxPeer.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Vidiff.Bench.BlockBenchmarks).Assembly).Run(args);
+return 0;

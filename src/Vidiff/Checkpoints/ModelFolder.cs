@@ -5,6 +5,7 @@ using TorchSharp;
 using Vidiff.Autoencoder;
 using Vidiff.Clip;
 using Vidiff.Depth;
+using Vidiff.Nn;
 using Vidiff.Prior;
 using Vidiff.Unet;
 using static TorchSharp.torch;
@@ -81,7 +82,7 @@ public sealed class ModelFolder : IDisposable
         config.Validate(config.Name);
         torch.random.manual_seed(seed);
         var model = new ModelFolder(config, tokenizer, file => Network(config, file));
-        model.Eval();
+        model.ForInference();
         return model;
     }
 
@@ -111,7 +112,7 @@ public sealed class ModelFolder : IDisposable
         {
             foreach (var (file, module) in model.Networks)
                 ModuleWeights.Load(module, Path.Combine(directory, file), strict: true);
-            model.Eval();
+            model.ForInference();
             return model;
         }
         catch
@@ -186,9 +187,15 @@ public sealed class ModelFolder : IDisposable
 
     sealed record CachedHash(long Length, long Ticks, string Sha256);
 
-    void Eval()
+    /// <summary>Evaluation mode, and convolutions channels-last (<see cref="Conv.UseChannelsLast"/>): a folder's
+    /// networks are run, never trained (training builds its own).</summary>
+    void ForInference()
     {
-        foreach (var (_, module) in Networks) module.eval();
+        foreach (var (_, module) in Networks)
+        {
+            module.eval();
+            Conv.UseChannelsLast(module);
+        }
     }
 
     public void Dispose()
