@@ -62,4 +62,30 @@ public class ConvTests
         Assert.True(reference.weight!.eq(conv.Weight).all().item<bool>());
         Assert.True(reference.bias!.eq(conv.Bias!).all().item<bool>());
     }
+
+    /// <summary>
+    /// Channels-last weights (a loaded model's, for inference) keep their values and give the convolution's outputs,
+    /// laid out channels-last; 1×1 kernels, single input channels and transposed convolutions are left as they are.
+    /// </summary>
+    [Fact]
+    public void ChannelsLastWeightsKeepTheirValuesAndGiveTheSameOutputsInNhwc()
+    {
+        manual_seed(4);
+        using var net = nn.Sequential(new Conv(8, 16, 3, padding: 1), new Conv(16, 16, 1), new Conv(1, 8, 3, padding: 1), new Conv(16, 8, 4, 2, 1, transposed: true));
+        var convs = net.children().Cast<Conv>().ToArray();
+        var before = convs.Select(c => c.Weight.detach().clone()).ToArray();
+        var x = randn(2, 8, 12, 12);
+        using var _ = no_grad();
+        var want = convs[0].call(x);
+
+        Conv.UseChannelsLast(net);
+
+        for (int i = 0; i < convs.Length; i++) Assert.True(convs[i].Weight.eq(before[i]).all().item<bool>(), $"conv {i} changed its values");
+        var w = convs[0].Weight;
+        Assert.Equal([w.shape[1] * 9, 1, 3 * w.shape[1], w.shape[1]], w.stride()); // NHWC: channels densest
+        Assert.True(convs[1].Weight.is_contiguous() && convs[2].Weight.is_contiguous() && convs[3].Weight.is_contiguous());
+        var got = convs[0].call(x);
+        Assert.Equal([16L * 12 * 12, 1, 12 * 16, 16], got.stride());
+        Assert.True(got.allclose(want, rtol: 1e-5, atol: 1e-5), $"max abs diff {(got - want).abs().max().item<float>()}");
+    }
 }
