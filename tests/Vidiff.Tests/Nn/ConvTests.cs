@@ -88,4 +88,23 @@ public class ConvTests
         Assert.Equal([16L * 12 * 12, 1, 12 * 16, 16], got.stride());
         Assert.True(got.allclose(want, rtol: 1e-5, atol: 1e-5), $"max abs diff {(got - want).abs().max().item<float>()}");
     }
+    /// <summary>A large channels-last weight on 8×8 pixels or fewer, in inference, runs as one product of the pixels'
+    /// nine windows: the same outputs as the convolution, with and without bias, laid out channels-last.</summary>
+    [Theory]
+    [InlineData(true, 8)]
+    [InlineData(false, 4)]
+    public void LargeWeightsOnFewPixelsGiveTheConvolutionAsOneProduct(bool bias, int size)
+    {
+        manual_seed(5);
+        using var conv = new Conv(352, 384, 3, padding: 1, bias: bias);
+        var x = randn(2, 352, size, size);
+        using var _ = no_grad();
+        var want = nn.functional.conv2d(x, conv.Weight, conv.Bias, padding: [1, 1]);
+        Assert.False(Conv.IsWindowProduct(x, conv.Weight)); // NCHW weights: oneDNN
+        Conv.UseChannelsLast(conv);
+        Assert.True(Conv.IsWindowProduct(x, conv.Weight));
+        var got = conv.call(x);
+        Assert.Equal([384L * size * size, 1, size * 384, 384], got.stride());
+        Assert.True(got.allclose(want, rtol: 1e-4, atol: 1e-4), $"max abs diff {(got - want).abs().max().item<float>()}");
+    }
 }
