@@ -47,7 +47,7 @@ public static class OnnxPeer
         }
 
         int threads = Threads.Configure();
-        var (bf16, reason) = forceBf16 ? (true, "asked") : PrecisionChoice.Choose(Precision.Auto);
+        var (bf16, reason) = PrecisionChoice.Choose(forceBf16 ? Precision.Bf16 : Precision.Auto);
         Console.WriteLine($"{Cpu()}, {threads} threads for each engine; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; libtorch {__version__}");
         Console.WriteLine(bf16 ? $"Vidiff also runs in bf16 ({reason})" : $"Vidiff bf16 left out ({reason}); --bf16 runs it anyway");
         Console.WriteLine();
@@ -107,10 +107,11 @@ public static class OnnxPeer
             ? sample.narrow(1, config.LatentChannels, config.StructureChannels).unsqueeze(0).transpose(1, 2)
             : zeros([1, config.StructureChannels, batch, size, size]); // its weights in conv_in are zero: the image model's output
         var t = tensor(new[] { 500f });
+        using var run = new RunOptions();
 
         float[] OrtPass()
         {
-            using var outputs = session.Run(new RunOptions(), ["sample", "timestep", "encoder_hidden_states"], ortInputs, ["out_sample"]);
+            using var outputs = session.Run(run, ["sample", "timestep", "encoder_hidden_states"], ortInputs, ["out_sample"]);
             return outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
         Tensor VidiffPass()

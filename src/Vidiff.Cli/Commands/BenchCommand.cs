@@ -35,12 +35,12 @@ static class BenchCommand
         }
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160; // keep the table readable in logs
         int threads = Threads.Configure();
-        var (fastBf16, reason) = PrecisionChoice.Choose(Precision.Auto);
-        ScalarType[] dtypes = fastBf16 || forceBf16 ? [ScalarType.Float32, ScalarType.BFloat16] : [ScalarType.Float32];
+        var (bf16, reason) = PrecisionChoice.Choose(forceBf16 ? Precision.Bf16 : Precision.Auto);
+        ScalarType[] dtypes = bf16 ? [ScalarType.Float32, ScalarType.BFloat16] : [ScalarType.Float32];
         double peak32 = MatmulPeak.Measure(ScalarType.Float32, 2048);
-        double peak16 = dtypes.Length == 2 ? MatmulPeak.Measure(ScalarType.BFloat16, 2048) : double.NaN;
-        AnsiConsole.MarkupLine($"threads {threads}; matmul peak fp32 [bold]{peak32:F0}[/] GFLOP/s" + (dtypes.Length == 2 ? $", bf16 [bold]{peak16:F0}[/] GFLOP/s" : ""));
-        if (dtypes.Length == 1) AnsiConsole.MarkupLine($"bf16 left out ({CommandErrors.Escape(reason)}); --bf16 runs it anyway");
+        double peak16 = bf16 ? MatmulPeak.Measure(ScalarType.BFloat16, 2048) : double.NaN;
+        AnsiConsole.MarkupLine($"threads {threads}; matmul peak fp32 [bold]{peak32:F0}[/] GFLOP/s" + (bf16 ? $", bf16 [bold]{peak16:F0}[/] GFLOP/s" : ""));
+        if (!bf16) AnsiConsole.MarkupLine($"bf16 left out ({CommandErrors.Escape(reason)}); --bf16 runs it anyway");
 
         var table = new Table().AddColumns("model", "params", "input", "frames", "dtype", "s / frame", "GFLOP / frame", "GFLOP/s", "% of peak");
         var unets = new List<(string Name, UnetConfig Config, int Latent)> { ("unet tiny", UnetConfig.Tiny, 8), ("unet mini", UnetConfig.Mini, 16) };

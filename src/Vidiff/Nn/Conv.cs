@@ -102,12 +102,12 @@ public sealed class Conv : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>In inference, a channels-last 3×3 weight of a million values or more on 8×8 pixels or fewer: there
-    /// oneDNN's reorder of the weight at each call costs more than the arithmetic (1280 → 1280 channels at 8×8: 63 ms,
-    /// against 20 ms as one matrix product; the SD 1.5-shaped UNet's pass 1.18× → 1.12× ORT's time). Smaller weights
-    /// reorder in no time, and there the nine windows' extra ops would cost more than they save.</summary>
-    internal static bool IsWindowProduct(Tensor x, Tensor w) => x.dim() == 4 && x.shape[2] * x.shape[3] <= 64 && w.shape[2] == 3 && w.shape[3] == 3
-        && w.numel() >= 1 << 20 && w.stride(1) == 1 && !is_grad_enabled();
+    /// <summary>In inference, a channels-last 3×3 weight (stride 1, padding 1) of a million values or more on 8×8
+    /// pixels or fewer: there oneDNN's reorder of the weight at each call costs more than the arithmetic (1280 → 1280
+    /// channels at 8×8: 63 ms, against 20 ms as one matrix product; the SD 1.5-shaped UNet's pass 1.18× → 1.12× ORT's
+    /// time). Smaller weights reorder in no time, and there the nine windows' extra ops would cost more than they save.</summary>
+    internal static bool IsWindowProduct(Tensor x, Tensor w, long stride, long padding) => stride == 1 && padding == 1 && x.dim() == 4
+        && x.shape[2] * x.shape[3] <= 64 && w.shape[2] == 3 && w.shape[3] == 3 && w.numel() >= 1 << 20 && w.stride(1) == 1 && !is_grad_enabled();
 
     /// <summary>A 3×3 convolution (stride 1, padding 1) as one matrix product: the nine shifted windows of each pixel,
     /// [N·H·W, 9·C], by the channels-last weight read in place as [9·C, out]. The output is channels-last.</summary>
@@ -127,7 +127,7 @@ public sealed class Conv : nn.Module<Tensor, Tensor>
 
     static Tensor Raw(Tensor x, Tensor w, Tensor? b, long stride, long padding, bool transposed) => (w.dim(), transposed) switch
     {
-        (4, false) when stride == 1 && padding == 1 && IsWindowProduct(x, w) => WindowProduct(x, w, b),
+        (4, false) when IsWindowProduct(x, w, stride, padding) => WindowProduct(x, w, b),
         (3, false) => F.conv1d(x, w, b, stride, padding),
         (4, false) => F.conv2d(x, w, b, [stride, stride], [padding, padding]),
         (4, true) => F.conv_transpose2d(x, w, b, [stride, stride], [padding, padding]),

@@ -100,9 +100,9 @@ public class ConvTests
         var x = randn(2, 352, size, size);
         using var _ = no_grad();
         var want = nn.functional.conv2d(x, conv.Weight, conv.Bias, padding: [1, 1]);
-        Assert.False(Conv.IsWindowProduct(x, conv.Weight)); // NCHW weights: oneDNN
+        Assert.False(Conv.IsWindowProduct(x, conv.Weight, 1, 1)); // NCHW weights: oneDNN
         Conv.UseChannelsLast(conv);
-        Assert.True(Conv.IsWindowProduct(x, conv.Weight));
+        Assert.True(Conv.IsWindowProduct(x, conv.Weight, 1, 1));
         var got = conv.call(x);
         Assert.Equal([384L * size * size, 1, size * 384, 384], got.stride());
         Assert.True(got.allclose(want, rtol: 1e-4, atol: 1e-4), $"max abs diff {(got - want).abs().max().item<float>()}");
