@@ -18,6 +18,9 @@ namespace Vidiff.Checkpoints;
 /// <param name="WindowFrames">Frames the UNet sees at once; longer clips run in overlapping windows.</param>
 /// <param name="WindowOverlap">Frames shared by neighbouring windows, blended at every denoising step.</param>
 /// <param name="StructureLevels">T_s: the largest t_s the model was trained with (paper §3).</param>
+/// <param name="Content">What the UNet's cross-attention reads (<see cref="ContentKind"/>).</param>
+/// <param name="TemporalLayersTrained">Whether the temporal layers of paper §2 were trained (false for an image model
+/// just imported, whose temporal layers are the identity): edits then default to cross-frame attention.</param>
 public sealed record ModelConfig(
     string Name,
     int Width,
@@ -33,8 +36,20 @@ public sealed record ModelConfig(
     ModelConfig.NoiseProcess Schedule,
     Parameterization Parameterization,
     int StructureLevels,
-    ModelConfig.EditDefaults Defaults)
+    ModelConfig.EditDefaults Defaults,
+    ModelConfig.ContentKind Content = ModelConfig.ContentKind.ImageEmbedding,
+    bool TemporalLayersTrained = true)
 {
+    /// <summary>
+    /// What the UNet cross-attends to: Gen-1's CLIP image embedding (paper §4; a prompt reaches it through the prior),
+    /// or, as published text-to-image UNets (Stable Diffusion 1.x/2.x, SD-2-depth), the CLIP text tower's hidden states.
+    /// </summary>
+    public enum ContentKind
+    {
+        ImageEmbedding,
+        TextStates,
+    }
+
     /// <summary>How the prior maps text to image embeddings (paper §4): unCLIP's diffusion prior or a regression MLP.</summary>
     public enum PriorKind
     {
@@ -75,6 +90,10 @@ public sealed record ModelConfig(
     /// </summary>
     public sealed record EditDefaults(SamplerKind Sampler, int Steps, double Guidance = 7.5, double TemporalGuidance = 1.5, int StructureLevel = 3,
         GuidanceForm GuidanceForm = GuidanceForm.Paper);
+
+    /// <summary>Only an image-embedding model maps text to content through a prior (paper §4) and reads images by CLIP's vision tower.</summary>
+    [JsonIgnore]
+    public bool HasPrior => Content == ContentKind.ImageEmbedding;
 
     /// <summary>The autoencoder's latent scaling factor (paper §1; design.md "latents scaled").</summary>
     [JsonIgnore]
@@ -187,11 +206,14 @@ public sealed record ModelConfig(
             WindowOverlap < 0 || WindowOverlap >= WindowFrames ? $"window_overlap in [0, {WindowFrames - 1}], got {WindowOverlap}" :
             Unet.LatentChannels != Autoencoder.LatentChannels ? $"unet latent_channels {Unet.LatentChannels} = autoencoder latent_channels {Autoencoder.LatentChannels}" :
             Unet.StructureChannels != 1 ? $"unet structure_channels 1 (depth), got {Unet.StructureChannels}" :
-            Unet.ContentDim != Clip.ProjectionDim ? $"unet content_dim {Unet.ContentDim} = clip projection_dim {Clip.ProjectionDim}" :
-            Prior.EmbeddingDim != Clip.ProjectionDim ? $"prior embedding_dim {Prior.EmbeddingDim} = clip projection_dim {Clip.ProjectionDim}" :
-            PriorType == PriorKind.Diffusion && Prior.NumEmbeddings != Clip.Text.MaxPositionEmbeddings
+            Content == ContentKind.TextStates && Unet.ContentDim != Clip.Text.HiddenSize
+                ? $"unet content_dim {Unet.ContentDim} = clip text hidden_size {Clip.Text.HiddenSize} (the UNet reads the text hidden states)" :
+            Content == ContentKind.ImageEmbedding && Unet.ContentDim != Clip.ProjectionDim ? $"unet content_dim {Unet.ContentDim} = clip projection_dim {Clip.ProjectionDim}" :
+            // A text-state model has no prior: its section is not read.
+            HasPrior && Prior.EmbeddingDim != Clip.ProjectionDim ? $"prior embedding_dim {Prior.EmbeddingDim} = clip projection_dim {Clip.ProjectionDim}" :
+            HasPrior && PriorType == PriorKind.Diffusion && Prior.NumEmbeddings != Clip.Text.MaxPositionEmbeddings
                 ? $"prior num_embeddings {Prior.NumEmbeddings} = clip text max_position_embeddings {Clip.Text.MaxPositionEmbeddings}" :
-            PriorType == PriorKind.Diffusion && Clip.Text.HiddenSize != Prior.EmbeddingDim
+            HasPrior && PriorType == PriorKind.Diffusion && Clip.Text.HiddenSize != Prior.EmbeddingDim
                 ? $"clip text hidden_size {Clip.Text.HiddenSize} = prior embedding_dim {Prior.EmbeddingDim} (the prior reads the text hidden states)" :
             StructureLevels < 0 || StructureLevels > StructureEncoder.MaxLevel ? $"structure_levels in [0, {StructureEncoder.MaxLevel}], got {StructureLevels}" :
             Schedule.Steps < 1 ? $"schedule steps ≥ 1, got {Schedule.Steps}" :

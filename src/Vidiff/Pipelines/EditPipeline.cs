@@ -40,13 +40,14 @@ public sealed class EditPipeline(ModelFolder model)
         using var _ = structure;
         int frameCount = (int)structure.shape[2];
 
-        // Content (paper §4): the CLIP image embedding of the reference image, or of the prompt through the prior. A
-        // negative replaces the null (all-zero) content of classifier-free guidance (paper §5).
+        // Content (paper §4): the CLIP image embedding of the reference image, or of the prompt through the prior (a
+        // text-state model: the prompt's text hidden states). A negative replaces the null content of classifier-free
+        // guidance (paper §5).
         Report(EditProgress.Phase.Content, frameCount);
         using var content = Content(options.Prompt, options.Image, options.Seed);
         using var unconditional = options.NegativePrompt is not null || options.NegativeImage is not null
             ? Content(options.NegativePrompt, options.NegativeImage, options.Seed)
-            : zeros_like(content);
+            : NullContent();
 
         // Noise z_T ~ N(0, I) for the whole clip, from the seed alone.
         var latentChannels = Model.Config.Autoencoder.LatentChannels;
@@ -167,6 +168,9 @@ public sealed class EditPipeline(ModelFolder model)
     /// </summary>
     public Tensor Content(string? prompt, Tensor? image, long seed)
     {
+        if (Model.Config.Content == ModelConfig.ContentKind.TextStates)
+            return image is null && prompt is not null ? TextStates(prompt)
+                : throw new ArgumentException($"Model {Model.Config.Name} reads text (its UNet cross-attends to CLIP text hidden states, as published), so it takes a prompt, not a reference image.");
         using var scope = NewDisposeScope();
         Tensor embedding;
         if (image is not null)
@@ -180,6 +184,25 @@ public sealed class EditPipeline(ModelFolder model)
         }
         else throw new ArgumentException("Content needs a prompt or an image.");
         return ClipModel.Normalize(embedding).unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// ∅ of classifier-free guidance (paper §5): all-zero content [1, 1, D], as Gen-1 drops content in training; for a
+    /// text-state model the empty prompt's hidden states [1, T, D], as published text-to-image models are trained.
+    /// </summary>
+    public Tensor NullContent() => Model.Config.Content == ModelConfig.ContentKind.TextStates
+        ? TextStates("")
+        : zeros(1, 1, Model.Config.Unet.ContentDim);
+
+    /// <summary>
+    /// A prompt's CLIP text hidden states [1, T, D] after the final layer norm: the content of a text-state model. SD 1.x
+    /// reads the last layer; SD 2.x the penultimate, which its diffusers text_encoder/ holds as its last (one layer cut).
+    /// </summary>
+    Tensor TextStates(string prompt)
+    {
+        using var scope = NewDisposeScope();
+        var (ids, _) = Tokenize(prompt);
+        return Model.Clip.Text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();
     }
 
     IPrior BuildPrior()

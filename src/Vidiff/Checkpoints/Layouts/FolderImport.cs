@@ -39,7 +39,7 @@ public static class FolderImport
             {
                 var unet = LdmStableDiffusion.InferUnet(file, options.NormGroups, options.Heads, options.HeadDim);
                 // A single file does not say what its UNet predicts: SD 1.x and 2.x-base predict ε, 2.x 768-v predicts v.
-                parts.Add(new(ModelFolder.UnetFile, c => c with { Unet = unet, Parameterization = options.Prediction ?? c.Parameterization },
+                parts.Add(new(ModelFolder.UnetFile, c => c with { Unet = unet, Parameterization = options.Prediction ?? c.Parameterization, TemporalLayersTrained = false },
                     (_, target) => Save(ImageModelImport.UnetFromSingleFile(path, options.NormGroups, options.Heads, options.HeadDim, options.DType), target)));
             }
             if (Has(LdmStableDiffusion.AutoencoderPrefix))
@@ -78,7 +78,7 @@ public static class FolderImport
             (ModelConfig.NoiseProcess, Parameterization)? process = File.Exists(scheduler) ? DiffusersConfig.Scheduler(scheduler) : null;
             parts.Add(new(ModelFolder.UnetFile, c =>
             {
-                c = c with { Unet = unet };
+                c = c with { Unet = unet, TemporalLayersTrained = false }; // an image UNet: temporal layers at identity (§3.2)
                 if (process is var (schedule, parameterization)) c = c with { Schedule = schedule, Parameterization = parameterization };
                 if (options.Prediction is { } p) c = c with { Parameterization = p };
                 // The pipeline's native frame size: its latent size times the autoencoder's stride.
