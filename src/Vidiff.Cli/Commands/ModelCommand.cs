@@ -53,5 +53,5 @@ static class ModelCommand
     }
 
     static long Parameters(ModelFolder model) =>
-        new TorchSharp.torch.nn.Module[] { model.Autoencoder, model.Unet, model.Clip, model.Prior, model.Depth }.Sum(m => m.parameters().Sum(p => p.numel()));
+        model.Networks.Sum(n => n.Module.parameters().Sum(p => p.numel()));
 }

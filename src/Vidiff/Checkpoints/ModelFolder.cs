@@ -14,7 +14,8 @@ namespace Vidiff.Checkpoints;
 
 /// <summary>
 /// A model as a folder (design.md): <c>vidiff.json</c> (<see cref="ModelConfig"/>), one safetensors file per network
-/// and the CLIP tokenizer's <c>vocab.json</c> and <c>merges.txt</c>.
+/// and the CLIP tokenizer's <c>vocab.json</c> and <c>merges.txt</c>. A text-state model (<see cref="ModelConfig.ContentKind"/>)
+/// has no prior, and its clip.safetensors holds the text tower only.
 /// </summary>
 public sealed class ModelFolder : IDisposable
 {
@@ -31,13 +32,24 @@ public sealed class ModelFolder : IDisposable
     /// <summary>Every file a model folder must hold.</summary>
     public static IReadOnlyList<string> Files { get; } = [ConfigFile, .. WeightFiles, VocabFile, MergesFile];
 
+    /// <summary>The files a folder of <paramref name="config"/> must hold: all but the prior's for a text-state model.</summary>
+    public static IReadOnlyList<string> FilesOf(ModelConfig config) => config.HasPrior ? Files : [.. Files.Where(f => f != PriorFile)];
+
     public ModelConfig Config { get; }
     public AutoencoderKL Autoencoder { get; }
     public SpatioTemporalUnet Unet { get; }
-    public ClipModel Clip { get; }
 
-    /// <summary>The prior's network: a <see cref="PriorTransformer"/> or a <see cref="RegressionPrior"/> (<see cref="ModelConfig.PriorType"/>).</summary>
-    public nn.Module Prior { get; }
+    /// <summary>Both CLIP towers; null for a text-state model, which has the text tower only.</summary>
+    public ClipModel? Clip { get; }
+
+    /// <summary>CLIP's text tower (<see cref="Clip"/>'s, or a text-state model's own).</summary>
+    public ClipTextModel Text { get; }
+
+    /// <summary>
+    /// The prior's network: a <see cref="PriorTransformer"/> or a <see cref="RegressionPrior"/> (<see cref="ModelConfig.PriorType"/>);
+    /// null for a text-state model.
+    /// </summary>
+    public nn.Module? Prior { get; }
     public DptDepthEstimator Depth { get; }
     public ClipTokenizer Tokenizer { get; }
 
@@ -47,8 +59,10 @@ public sealed class ModelFolder : IDisposable
         Tokenizer = tokenizer;
         Autoencoder = (AutoencoderKL)build(AutoencoderFile);
         Unet = (SpatioTemporalUnet)build(UnetFile);
-        Clip = (ClipModel)build(ClipFile);
-        Prior = build(PriorFile);
+        var clip = build(ClipFile);
+        Clip = clip as ClipModel;
+        Text = Clip?.Text ?? (ClipTextModel)clip;
+        Prior = config.HasPrior ? build(PriorFile) : null;
         Depth = (DptDepthEstimator)build(DepthFile);
     }
 
@@ -57,7 +71,8 @@ public sealed class ModelFolder : IDisposable
     {
         AutoencoderFile => new AutoencoderKL(config.Autoencoder),
         UnetFile => new SpatioTemporalUnet(config.Unet),
-        ClipFile => new ClipModel(config.Clip),
+        ClipFile => config.HasPrior ? new ClipModel(config.Clip) : new ClipTextModel(config.Clip.Text, projectionDim: null),
+        PriorFile when !config.HasPrior => throw new ArgumentException($"Model {config.Name} reads text states and has no prior.", nameof(file)),
         PriorFile => config.PriorType == ModelConfig.PriorKind.Diffusion
             ? new PriorTransformer(config.Prior)
             : new RegressionPrior(config.Prior.EmbeddingDim, config.Prior.InnerDim),
@@ -73,8 +88,10 @@ public sealed class ModelFolder : IDisposable
         return ModelConfig.FromJson(File.ReadAllText(path), path);
     }
 
-    IEnumerable<(string File, nn.Module Module)> Networks =>
-        [(AutoencoderFile, Autoencoder), (UnetFile, Unet), (ClipFile, Clip), (PriorFile, Prior), (DepthFile, Depth)];
+    /// <summary>Each network with its weights file.</summary>
+    public IEnumerable<(string File, nn.Module Module)> Networks =>
+        new (string File, nn.Module? Module)[] { (AutoencoderFile, Autoencoder), (UnetFile, Unet), (ClipFile, Clip ?? (nn.Module)Text), (PriorFile, Prior), (DepthFile, Depth) }
+            .Where(n => n.Module is not null).Select(n => (n.File, n.Module!));
 
     /// <summary>A randomly initialised model of <paramref name="config"/> (for tests, benchmarks and as the start of training).</summary>
     public static ModelFolder Create(ModelConfig config, ClipTokenizer tokenizer, long seed = 0)
@@ -99,11 +116,11 @@ public sealed class ModelFolder : IDisposable
             throw new IOException($"Model folder {directory} is a file; expected a folder holding {ConfigFile} and the weights (vidiff model new and vidiff import make one).");
         if (!System.IO.Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Model folder {directory} does not exist.");
-        var missing = Files.Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
-        if (missing.Count > 0)
-            throw new FileNotFoundException($"Model folder {directory} is missing {string.Join(", ", missing)}.", Path.Combine(directory, missing[0]));
         var configPath = Path.Combine(directory, ConfigFile);
-        var config = ModelConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var config = File.Exists(configPath) ? ModelConfig.FromJson(File.ReadAllText(configPath), configPath) : null;
+        var missing = (config is null ? Files : FilesOf(config)).Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
+        if (missing.Count > 0 || config is null)
+            throw new FileNotFoundException($"Model folder {directory} is missing {string.Join(", ", missing)}.", Path.Combine(directory, missing[0]));
         var tokenizer = ClipTokenizer.Load(Path.Combine(directory, TokenizerFolder));
 
         // Built without initialisation, in the final dtype: the strict load writes every tensor.
@@ -158,7 +175,7 @@ public sealed class ModelFolder : IDisposable
         }
         bool changed = false;
         var all = new StringBuilder();
-        foreach (var file in Files)
+        foreach (var file in FilesOf(ReadConfig(directory)))
         {
             var info = new FileInfo(Path.Combine(directory, file));
             if (!info.Exists) throw new FileNotFoundException($"Model folder {directory} is missing {file}.", info.FullName);

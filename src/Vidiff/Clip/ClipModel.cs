@@ -26,7 +26,7 @@ public sealed class ClipModel : Module
         // Registered child by child so the keys stay flat, as in CLIPModel.
         register_module("text_model", Text.text_model);
         register_module("vision_model", Vision.vision_model);
-        register_module("text_projection", Text.text_projection);
+        register_module("text_projection", Text.text_projection!);
         register_module("visual_projection", Vision.visual_projection);
         register_parameter("logit_scale", logit_scale);
     }

@@ -18,6 +18,7 @@ public sealed partial class ClipTokenizer
 {
     public const string StartToken = "<|startoftext|>";
     public const string EndToken = "<|endoftext|>";
+    const string SpecialTokensFile = "special_tokens_map.json";
     const string EndOfWord = "</w>";
     const int MaxMerges = 49152 - 256 - 2; // both references read at most this many merges
 
@@ -30,7 +31,10 @@ public sealed partial class ClipTokenizer
     public int VocabSize => tokens.Length;
     public int StartId { get; }
     public int EndId { get; }
-    /// <summary>Fills sequences up to the context length: the end token as HF's CLIP for SD 1.x does; OpenAI's clip.tokenize uses 0.</summary>
+    /// <summary>
+    /// Fills sequences up to the context length: the end token as HF's CLIP for SD 1.x does; OpenAI's clip.tokenize uses 0,
+    /// and SD 2.x's tokenizer "!" (id 0), named in its special_tokens_map.json.
+    /// </summary>
     public int PadId { get; init; }
 
     public ClipTokenizer(IReadOnlyDictionary<string, int> vocab, IEnumerable<(string First, string Second)> merges)
@@ -72,7 +76,33 @@ public sealed partial class ClipTokenizer
             if (parts.Length != 2) throw new InvalidDataException($"{mergesPath} line {number}: expected two symbols separated by a space, got \"{line}\"");
             merges.Add((parts[0], parts[1]));
         }
-        return new ClipTokenizer(vocab, merges);
+        int? padId = PadToken(directory) is not { } pad ? null
+            : vocab.TryGetValue(pad.Token, out var id) ? id : throw new InvalidDataException($"{pad.File}: pad_token \"{pad.Token}\" is not in {vocabPath}");
+        return padId is int p ? new ClipTokenizer(vocab, merges) { PadId = p } : new ClipTokenizer(vocab, merges);
+    }
+
+    /// <summary>Hugging Face's pad_token, from special_tokens_map.json or tokenizer_config.json: a string or {"content": …}.</summary>
+    static (string Token, string File)? PadToken(string directory)
+    {
+        foreach (var name in new[] { SpecialTokensFile, "tokenizer_config.json" })
+        {
+            var path = Path.Combine(directory, name);
+            if (!File.Exists(path)) continue;
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(path));
+                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("pad_token", out var pad))
+                {
+                    var token = pad.ValueKind == JsonValueKind.Object && pad.TryGetProperty("content", out var content) ? content.GetString() : pad.ValueKind == JsonValueKind.String ? pad.GetString() : null;
+                    if (token is not null) return (token, path);
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path} is not valid JSON: {e.Message}");
+            }
+        }
+        return null;
     }
 
     /// <summary>Writes vocab.json (ids in order) and merges.txt in the format <see cref="Load"/> and HF read.</summary>
@@ -92,6 +122,8 @@ public sealed partial class ClipTokenizer
             w.WriteLine("#version: 0.2");
             foreach (var (a, b) in Merges) w.WriteLine($"{a} {b}");
         });
+        if (PadId != EndId)
+            AtomicFile.Write(Path.Combine(directory, SpecialTokensFile), stream => JsonSerializer.Serialize(stream, new Dictionary<string, string> { ["pad_token"] = tokens[PadId] }));
     }
 
     /// <summary>Token ids of <paramref name="text"/> in a fixed-length context: start, tokens, end, padding; over-long text keeps the end token last.</summary>

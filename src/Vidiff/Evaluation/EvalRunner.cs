@@ -27,6 +27,7 @@ public static class EvalRunner
         Action<Tensor>? sheetRow = null, CancellationToken cancel = default)
     {
         var config = model.Config;
+        var clipModel = model.Clip ?? throw new ArgumentException($"Model {config.Name} reads text states (no CLIP image tower, no reference-image edits); eval measures Gen-1 models, which read CLIP image embeddings.");
         var defaults = config.Defaults;
         int steps = options.Steps ?? defaults.Steps, frames = options.Frames, clipCount = options.Clips, guidanceCount = options.TotalClips;
         if (clipCount < 1) throw new ArgumentException($"--clips must be at least 1, got {clipCount}.");
@@ -83,7 +84,7 @@ public static class EvalRunner
             return (colour, ColourPrompts.Objects(scene, colour, set.Clips[i].Info.Seed));
         }
         GuidanceResult Guided(int i, string prompt, Tensor atDefault, Tensor unguided) => new(set.Clips[i].Info.Name, set.Clips[i].Info.Seed, prompt,
-            PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, atDefault), PromptConsistency.Measure(model.Clip, model.Tokenizer, prompt, unguided));
+            PromptConsistency.Measure(clipModel, model.Tokenizer, prompt, atDefault), PromptConsistency.Measure(clipModel, model.Tokenizer, prompt, unguided));
         for (int i = 0; i < clipCount; i++)
         {
             using var scope = NewDisposeScope();
@@ -162,7 +163,7 @@ public static class EvalRunner
                 reference.Info.Name, HeldOutSet.ObjectColour(reference.Scene)!, ColourNaming.Nearest(imageEdit, objects),
                 ColourNaming.Nearest(input, objects), ColourNaming.Nearest(roundTrip, objects), ColourNaming.Nearest(ownFrame, objects),
                 inputAbsRel.Frame, absRel, inputAbsRel.Objects, objectAbsRel,
-                FrameConsistency.Measure(model.Clip, atDefault), FrameConsistency.Measure(model.Clip, perFrame),
+                FrameConsistency.Measure(clipModel, atDefault), FrameConsistency.Measure(clipModel, perFrame),
                 Flicker.Measure(input, atDefault, masks), Flicker.Measure(input, perFrame, masks), pixels));
             guidance.Add(Guided(i, objectPrompt, atDefault, unguided));
         }

@@ -62,7 +62,7 @@ public static class StructureWorth
             z0.Add((model.Autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).unsqueeze(2));
             var disparity = model.Depth.Estimate(x).to(ScalarType.Float32);
             structure.Add(cat(Enumerable.Range(0, (int)x.shape[0]).Select(f => StructureEncoder.Encode(disparity.narrow(0, f, 1), ts, h, w)).ToList(), 0));
-            content.Add(ClipModel.Normalize(model.Clip.EncodeImage(x).to(ScalarType.Float32)).unsqueeze(1));
+            content.Add(ClipModel.Normalize(model.Clip!.EncodeImage(x).to(ScalarType.Float32)).unsqueeze(1));
             using var generator = new Generator((ulong)seed);
             eps.Add(randn(z0[^1].shape, generator: generator));
         }

@@ -168,22 +168,29 @@ public sealed class EditPipeline(ModelFolder model)
     /// </summary>
     public Tensor Content(string? prompt, Tensor? image, long seed)
     {
+        CheckContent(Model.Config, image is not null);
         if (Model.Config.Content == ModelConfig.ContentKind.TextStates)
-            return image is null && prompt is not null ? TextStates(prompt)
-                : throw new ArgumentException($"Model {Model.Config.Name} reads text (its UNet cross-attends to CLIP text hidden states, as published), so it takes a prompt, not a reference image.");
+            return TextStates(prompt ?? throw new ArgumentException("Content needs a prompt or an image."));
         using var scope = NewDisposeScope();
         Tensor embedding;
         if (image is not null)
-            embedding = Model.Clip.EncodeImage(image).to(float32);
+            embedding = Model.Clip!.EncodeImage(image).to(float32);
         else if (prompt is not null)
         {
             var (ids, mask) = Tokenize(prompt);
-            var text = Model.Clip.EncodeTextFull(ids);
+            var text = Model.Text.forward(ids);
             using var generator = new Generator((ulong)seed);
             embedding = BuildPrior().Sample(text.TextEmbeds, text.LastHiddenState, generator, mask).to(float32);
         }
         else throw new ArgumentException("Content needs a prompt or an image.");
         return ClipModel.Normalize(embedding).unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A text-state model takes prompts only: it has no CLIP image tower, and its UNet never saw image embeddings.</summary>
+    public static void CheckContent(ModelConfig config, bool image)
+    {
+        if (image && config.Content == ModelConfig.ContentKind.TextStates)
+            throw new ArgumentException($"Model {config.Name} reads text (its UNet cross-attends to CLIP text hidden states, as published), so it takes a prompt, not a reference image.");
     }
 
     /// <summary>
@@ -202,7 +209,7 @@ public sealed class EditPipeline(ModelFolder model)
     {
         using var scope = NewDisposeScope();
         var (ids, _) = Tokenize(prompt);
-        return Model.Clip.Text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();
+        return Model.Text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();
     }
 
     IPrior BuildPrior()
@@ -210,8 +217,8 @@ public sealed class EditPipeline(ModelFolder model)
         if (Model.Prior is RegressionPrior regression) return regression;
         // unCLIP's prior guides against the empty prompt's text encoding.
         var (ids, mask) = Tokenize("");
-        var empty = Model.Clip.EncodeTextFull(ids);
-        return new DiffusionPrior((PriorTransformer)Model.Prior, empty.TextEmbeds, empty.LastHiddenState, mask);
+        var empty = Model.Text.forward(ids);
+        return new DiffusionPrior((PriorTransformer)Model.Prior!, empty.TextEmbeds, empty.LastHiddenState, mask);
     }
 
     /// <summary>Token ids [1, T] at the text tower's length (start, tokens, end, padding) and the mask of real tokens.</summary>

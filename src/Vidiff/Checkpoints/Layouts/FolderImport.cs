@@ -39,7 +39,7 @@ public static class FolderImport
             {
                 var unet = LdmStableDiffusion.InferUnet(file, options.NormGroups, options.Heads, options.HeadDim);
                 // A single file does not say what its UNet predicts: SD 1.x and 2.x-base predict ε, 2.x 768-v predicts v.
-                parts.Add(new(ModelFolder.UnetFile, c => c with { Unet = unet, Parameterization = options.Prediction ?? c.Parameterization, TemporalLayersTrained = false },
+                parts.Add(new(ModelFolder.UnetFile, c => ImageUnet(c with { Unet = unet, Parameterization = options.Prediction ?? c.Parameterization }),
                     (_, target) => Save(ImageModelImport.UnetFromSingleFile(path, options.NormGroups, options.Heads, options.HeadDim, options.DType), target)));
             }
             if (Has(LdmStableDiffusion.AutoencoderPrefix))
@@ -55,8 +55,16 @@ public static class FolderImport
     }
 
     /// <summary>
+    /// An image UNet's temporal layers are the identity (paper §3.2), so the video model's prediction is the per-frame
+    /// model's: ω_t = 1 edits the same without the per-frame pass, and edits default to cross-frame attention.
+    /// </summary>
+    static ModelConfig ImageUnet(ModelConfig c) => c with { TemporalLayersTrained = false, Defaults = c.Defaults with { TemporalGuidance = 1 } };
+
+    /// <summary>
     /// A diffusers pipeline folder: <c>unet/</c>, <c>vae/</c>, <c>prior/</c>, the CLIP towers <c>text_encoder/</c> and
-    /// <c>image_encoder/</c>, <c>tokenizer/</c> and <c>scheduler/</c>, whichever are present.
+    /// <c>image_encoder/</c>, <c>tokenizer/</c>, <c>scheduler/</c> and <c>depth_estimator/</c>, whichever are present.
+    /// A text-to-image pipeline (Stable Diffusion 1.x/2.x, SD-2-depth: a UNet and a text encoder, no prior, no image
+    /// encoder) becomes a text-state model, its UNet reading the text tower's hidden states as published.
     /// </summary>
     public static List<string> Diffusers(string folder, string into, Options options)
     {
@@ -78,7 +86,7 @@ public static class FolderImport
             (ModelConfig.NoiseProcess, Parameterization)? process = File.Exists(scheduler) ? DiffusersConfig.Scheduler(scheduler) : null;
             parts.Add(new(ModelFolder.UnetFile, c =>
             {
-                c = c with { Unet = unet, TemporalLayersTrained = false }; // an image UNet: temporal layers at identity (§3.2)
+                c = ImageUnet(c with { Unet = unet });
                 if (process is var (schedule, parameterization)) c = c with { Schedule = schedule, Parameterization = parameterization };
                 if (options.Prediction is { } p) c = c with { Parameterization = p };
                 // The pipeline's native frame size: its latent size times the autoencoder's stride.
@@ -87,6 +95,12 @@ public static class FolderImport
         }
         // unCLIP pipelines (Karlo) keep their prior beside the UNet.
         if (Directory.Exists(Sub("prior"))) parts.Add(PriorPart(Sub("prior")));
+        if (Directory.Exists(Sub("depth_estimator"))) parts.Add(DepthPart(Sub("depth_estimator")));
+        if (Directory.Exists(Sub("unet")) && Directory.Exists(Sub("text_encoder")) && !Directory.Exists(Sub("prior")) && !Directory.Exists(Sub("image_encoder")))
+        {
+            parts.Add(TextEncoderPart(Sub("text_encoder"), Sub("tokenizer")));
+            return [.. Run(into, parts), .. Tokenizer(Sub("tokenizer"), into)];
+        }
         var towers = new[] { "text_encoder", "image_encoder" }.Where(t => Directory.Exists(Sub(t))).ToList();
         if (towers.Count == 2 && towers.Select(t => TransformersConfig.ClipParts(Path.Combine(Sub(t), "config.json")).ProjectionDim).Distinct().Count() > 1)
             throw new InvalidDataException($"{folder}: text_encoder/ and image_encoder/ have different projection_dim; both CLIP towers must share one embedding space");
@@ -98,10 +112,30 @@ public static class FolderImport
     /// <summary>transformers CLIPModel, or one tower (completing the folder's CLIP, see <see cref="ClipPart"/>).</summary>
     public static List<string> Clip(string folder, string into) => [.. Run(into, [ClipPart(folder, into)]), .. Tokenizer(folder, into)];
 
-    public static List<string> Depth(string folder, string into)
+    public static List<string> Depth(string folder, string into) => Run(into, [DepthPart(folder)]);
+
+    static Part DepthPart(string folder)
     {
         var config = TransformersConfig.Depth(Path.Combine(folder, "config.json"));
-        return Run(into, [new(ModelFolder.DepthFile, c => c with { Depth = config }, (_, target) => Save(PretrainedImport.Depth(folder), target))]);
+        return new(ModelFolder.DepthFile, c => c with { Depth = config }, (_, target) => Save(PretrainedImport.Depth(folder), target));
+    }
+
+    /// <summary>
+    /// A text-to-image pipeline's text_encoder/ (CLIPTextModel; a projection, if any, is not used): the model folder's
+    /// CLIP becomes this text tower alone, its hidden states the UNet's content. Its tokenizer must fit its vocabulary,
+    /// checked before anything is written.
+    /// </summary>
+    static Part TextEncoderPart(string folder, string tokenizerFolder)
+    {
+        var (text, _, _, _) = TransformersConfig.ClipParts(Path.Combine(folder, "config.json"));
+        if (text is null) throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: expected a CLIP text model (CLIPTextModel) as a text-to-image pipeline's text encoder.");
+        if (!File.Exists(Path.Combine(tokenizerFolder, "vocab.json")))
+            throw new FileNotFoundException($"{tokenizerFolder} has no vocab.json: a text-to-image pipeline needs the tokenizer of its text encoder.");
+        var tokenizer = ClipTokenizer.Load(tokenizerFolder);
+        if (tokenizer.VocabSize > text.VocabSize)
+            throw new InvalidDataException($"{tokenizerFolder}: the tokenizer has {tokenizer.VocabSize} tokens, the text encoder in {folder} embeds {text.VocabSize}: they do not belong together.");
+        return new(ModelFolder.ClipFile, c => c with { Clip = c.Clip with { Text = text }, Content = ModelConfig.ContentKind.TextStates },
+            (_, target) => Save(PretrainedImport.TextEncoder(folder, text), target));
     }
 
     public static List<string> Prior(string folder, string into) =>
@@ -219,7 +253,7 @@ public static class FolderImport
             c = c with { Clip = clip };
         }
         if (!real(ModelFolder.UnetFile))
-            c = c with { Unet = c.Unet with { ContentDim = c.Clip.ProjectionDim, LatentChannels = c.Autoencoder.LatentChannels, OutChannels = c.Autoencoder.LatentChannels } };
+            c = c with { Unet = c.Unet with { ContentDim = c.HasPrior ? c.Clip.ProjectionDim : c.Clip.Text.HiddenSize, LatentChannels = c.Autoencoder.LatentChannels, OutChannels = c.Autoencoder.LatentChannels } };
         if (!real(ModelFolder.AutoencoderFile))
             c = c with { Autoencoder = c.Autoencoder with { LatentChannels = c.Unet.LatentChannels } };
         if (!real(ModelFolder.PriorFile))

@@ -59,8 +59,20 @@ public static class ImageModelImport
     public static void LoadAutoencoder(AutoencoderKL vae, SafetensorsFile file, string path, bool ldm)
     {
         var ours = vae.state_dict().Keys.ToList();
-        var keys = ldm ? LdmStableDiffusion.AutoencoderKeys(ours, vae.Config) : ours.ToDictionary(k => k, k => k);
+        var keys = ldm ? LdmStableDiffusion.AutoencoderKeys(ours, vae.Config) : ours.ToDictionary(k => k, k => DeprecatedAttentionName(k, file));
         KeyMappedLoad.Load(vae, file, path, keys, ldm ? LdmStableDiffusion.AutoencoderPrefix : "");
+    }
+
+    /// <summary>
+    /// Older diffusers wrote the autoencoder's attention as query, key, value and proj_attn (many published vae/ folders
+    /// still do); today's names are to_q, to_k, to_v and to_out.0 (diffusers' _convert_deprecated_attention_blocks).
+    /// </summary>
+    static string DeprecatedAttentionName(string ours, SafetensorsFile file)
+    {
+        if (file.Keys.Contains(ours)) return ours;
+        foreach (var (current, deprecated) in new[] { (".to_q.", ".query."), (".to_k.", ".key."), (".to_v.", ".value."), (".to_out.0.", ".proj_attn.") })
+            if (ours.Contains(current, StringComparison.Ordinal) && ours.Replace(current, deprecated, StringComparison.Ordinal) is var old && file.Keys.Contains(old)) return old;
+        return ours;
     }
 
     /// <summary>The UNet of a single-file Stable Diffusion checkpoint, its shape inferred (see <see cref="LdmStableDiffusion.InferUnet"/>).</summary>

@@ -13,6 +13,28 @@ public static class PretrainedImport
     public static ClipModel Clip(string folder) =>
         Load(folder, ["model.safetensors"], cfg => new ClipModel(TransformersConfig.Clip(cfg)));
 
+    /// <summary>
+    /// A text-to-image pipeline's text encoder (transformers' CLIPTextModel) as the text tower alone: text_model.* loads
+    /// strictly, a text_projection, if the file has one, is left out (the UNet reads the hidden states).
+    /// </summary>
+    public static ClipTextModel TextEncoder(string folder, ClipTextConfig config)
+    {
+        var weights = Weights(folder, ["model.safetensors"]);
+        var module = EmptyNetwork.Build(() => new ClipTextModel(config, projectionDim: null));
+        try
+        {
+            using var file = new SafetensorsFile(weights);
+            KeyMappedLoad.Load(module, file, weights, module.state_dict().Keys.ToDictionary(k => k, k => k), prefix: "text_model.");
+            module.eval();
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
     public static DptDepthEstimator Depth(string folder) =>
         Load(folder, ["model.safetensors"], cfg => new DptDepthEstimator(TransformersConfig.Depth(cfg)));
 
