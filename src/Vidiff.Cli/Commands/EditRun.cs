@@ -75,7 +75,7 @@ sealed class EditRun : IDisposable
         Tensor? image = null, negativeImage = null;
         try
         {
-            EditPipeline.CheckContent(model.Config, image: r.Image is not null || r.NegativeImage is not null);
+            EditPipeline.CheckContent(model.Config.Name, model.Config.Content, image: r.Image is not null || r.NegativeImage is not null);
             var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
             int stride = model.Config.Autoencoder.Stride;
             if (width % stride != 0 || height % stride != 0)

@@ -36,6 +36,7 @@ public sealed class JobForm(StudioOptions options, ModelCatalog models, JobStore
         var negative = Text(form, "negative");
         var negativeImage = form.Files.GetFile("negative_image");
         if (negative is not null && negativeImage is not null) throw new ArgumentException("Give at most one of a negative prompt and a negative image.");
+        EditPipeline.CheckContent(model.Title, model.Content, image: image is not null || negativeImage is not null);
 
         var spec = new JobSpec(id, DateTimeOffset.UtcNow, model.Name, "", prompt, DisplayName(image), negative, DisplayName(negativeImage),
             Ts: Number<int>(form, "ts"), Guidance: Number<double>(form, "guidance"), TemporalGuidance: Number<double>(form, "temporal_guidance"),

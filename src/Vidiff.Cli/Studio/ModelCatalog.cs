@@ -12,7 +12,9 @@ public sealed class ModelCatalog(string? folder)
 {
     public const string Bundled = "mini";
 
-    public sealed record Entry(string Name, string Path, string Title, int Width, int Height, int StructureLevels, ModelConfig.EditDefaults Defaults);
+    /// <param name="Content">What the model's UNet reads: a text-state model takes prompts only.</param>
+    public sealed record Entry(string Name, string Path, string Title, int Width, int Height, int StructureLevels, ModelConfig.EditDefaults Defaults,
+        ModelConfig.ContentKind Content);
 
     public IReadOnlyList<Entry> List()
     {
@@ -34,7 +36,7 @@ public sealed class ModelCatalog(string? folder)
         try
         {
             var config = ModelFolder.ReadConfig(dir);
-            return new Entry(name, dir, config.Name, config.Width, config.Height, config.StructureLevels, config.Defaults);
+            return new Entry(name, dir, config.Name, config.Width, config.Height, config.StructureLevels, config.Defaults, config.Content);
         }
         catch (Exception e) when (CommandErrors.IsUserError(e))
         {

@@ -60,7 +60,7 @@ public static class StudioApp
 
         app.MapGet("/api/models", (ModelCatalog models) => Results.Json(new
         {
-            models = models.List().Select(m => new { m.Name, m.Title, m.Width, m.Height, structure_levels = m.StructureLevels, defaults = m.Defaults }),
+            models = models.List().Select(m => new { m.Name, m.Title, m.Width, m.Height, structure_levels = m.StructureLevels, defaults = m.Defaults, content = m.Content }),
             sample = JobForm.SamplePath() is null ? null : JobForm.Sample,
             limits = new { max_upload_mb = o.MaxUploadBytes >> 20, max_seconds = o.MaxSeconds, max_side = o.MaxSide },
         }, JobStore.Json));

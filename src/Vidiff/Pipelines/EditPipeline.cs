@@ -168,7 +168,7 @@ public sealed class EditPipeline(ModelFolder model)
     /// </summary>
     public Tensor Content(string? prompt, Tensor? image, long seed)
     {
-        CheckContent(Model.Config, image is not null);
+        CheckContent(Model.Config.Name, Model.Config.Content, image is not null);
         if (Model.Config.Content == ModelConfig.ContentKind.TextStates)
             return TextStates(prompt ?? throw new ArgumentException("Content needs a prompt or an image."));
         using var scope = NewDisposeScope();
@@ -187,10 +187,10 @@ public sealed class EditPipeline(ModelFolder model)
     }
 
     /// <summary>A text-state model takes prompts only: it has no CLIP image tower, and its UNet never saw image embeddings.</summary>
-    public static void CheckContent(ModelConfig config, bool image)
+    public static void CheckContent(string model, ModelConfig.ContentKind content, bool image)
     {
-        if (image && config.Content == ModelConfig.ContentKind.TextStates)
-            throw new ArgumentException($"Model {config.Name} reads text (its UNet cross-attends to CLIP text hidden states, as published), so it takes a prompt, not a reference image.");
+        if (image && content == ModelConfig.ContentKind.TextStates)
+            throw new ArgumentException($"Model {model} reads text (its UNet cross-attends to CLIP text hidden states, as published), so it takes a prompt, not a reference image.");
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Vidiff.Tests.Checkpoints;
+using Vidiff.Checkpoints.Layouts;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -129,6 +131,23 @@ public sealed class StudioApiTests(CliFixture fixture) : IClassFixture<CliFixtur
         Assert.Contains("No job", await Refusal(await studio.Client.GetAsync("/api/jobs/0123456789ab/events"), HttpStatusCode.NotFound));
         Assert.Contains("No job", await Refusal(await studio.Client.PostAsync("/api/jobs/0123456789ab/cancel", null), HttpStatusCode.NotFound));
         Assert.Contains("No job", await Refusal(await studio.Client.GetAsync("/api/jobs/0123456789ab/files/output"), HttpStatusCode.NotFound));
+    }
+
+    [Fact]
+    public async Task A_text_state_model_is_offered_for_prompts_only()
+    {
+        using var models = new Fixtures.TempDir();
+        FolderImport.Diffusers(Fixtures.Path("import", "sd2depth_pipeline"), models["sd2depth"], new FolderImport.Options());
+        await using var studio = StudioServer.Start(o => o with { Models = models.Root });
+        var listed = (await Json(await studio.Client.GetAsync("/api/models"))).GetProperty("models").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("content").GetString());
+        Assert.Equal("text_states", listed["sd2depth"]);
+        Assert.Equal("image_embedding", listed["mini"]);
+
+        var form = Job(("prompt", ""), ("model", "sd2depth"));
+        form.Add(new ByteArrayContent(File.ReadAllBytes(Fixtures.Repository("samples", "look.png"))), "image", "look.png");
+        Assert.Contains("reads text", await Refusal(await studio.Client.PostAsync("/api/jobs", form), HttpStatusCode.BadRequest));
+        Assert.Empty(studio.JobsFolder());
     }
 
     [Fact]

@@ -27,6 +27,8 @@ function showDefaults() {
   $("temporal_guidance").placeholder = m.defaults.temporal_guidance;
   $("steps").placeholder = m.defaults.steps;
   $("size").placeholder = `${m.width}x${m.height}`;
+  // A text-state model (an imported Stable Diffusion pipeline) reads prompts only.
+  for (const id of ["image", "negative_image"]) $(id).disabled = m.content === "text_states";
 }
 
 async function loadJobs() {
