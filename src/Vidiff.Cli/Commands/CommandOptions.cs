@@ -85,6 +85,13 @@ static class CommandOptions
         return Path.GetFullPath(image);
     }
 
+    /// <summary>An adapter (--adapter) must be a readable safetensors file.</summary>
+    public static string CheckAdapter(string adapter)
+    {
+        InputFile.Check(adapter, "--adapter", "a LoRA adapter (.safetensors)");
+        return Path.GetFullPath(adapter);
+    }
+
     /// <summary>"WxH" to (width, height).</summary>
     public static (int Width, int Height)? ParseSize(string? size)
     {

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Spectre.Console;
 using Vidiff.Checkpoints;
+using Vidiff.Customisation;
 using Vidiff.Diffusion;
 using Vidiff.Media;
 using Vidiff.Pipelines;
@@ -38,6 +39,11 @@ static class EditCommand
         var seed = CommandOptions.Number<long>("--seed", "Seed of the noise (and of the prior); default 0.");
         var negative = new Option<string?>("--negative") { Description = "Text to steer away from (replaces the null content of classifier-free guidance)." };
         var negativeImage = new Option<string?>("--negative-image") { Description = "Image to steer away from." };
+        var adapter = new Option<string[]>("--adapter")
+        {
+            Description = "LoRA adapter FILE[:SCALE] added to the UNet (vidiff customize, or a public SD LoRA in the diffusers/PEFT or kohya layout); repeat to combine; scale in [-2, 2], default 1.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 (input | depth | structure at t_s | output) and OUT.preview.png (the same for four frames across the clip, one row each)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
         var precision = CommandOptions.PrecisionOptions();
@@ -48,6 +54,7 @@ static class EditCommand
             input, prompt, image, output, model, ts, guidance, temporal, form, steps, sampler, seed, negative, negativeImage,
         };
         frames.AddTo(command);
+        command.Add(adapter);
         command.Add(preview);
         command.Add(overwrite);
         command.Add(precision.Dtype);
@@ -57,7 +64,8 @@ static class EditCommand
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
                 GuidanceForm: parse.GetValue(form), Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
-            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision)))));
+            parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision),
+            [.. (parse.GetValue(adapter) ?? []).Select(AdapterChoice.Parse)]))));
         return command;
     }
 
@@ -83,6 +91,8 @@ static class EditCommand
         if (r.Negative is not null || r.NegativeImage is not null)
             summary.AddRow("negative", CommandErrors.Escape(r.Negative is not null ? $"\"{r.Negative}\"" : $"image {r.NegativeImage}"));
         summary.AddRow("model", CommandErrors.Escape($"{config.Name} ({run.ModelPath})"));
+        foreach (var a in run.Adapters)
+            summary.AddRow("adapter", CommandErrors.Escape($"{a.Path} × {a.Scale}, {a.Updates} weights" + (a.TextEncoderTensors > 0 ? $" ({a.TextEncoderTensors} text-encoder tensors not applied: Vidiff adapts the UNet)" : "")));
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance} ({options.GuidanceForm.ToString()!.ToLowerInvariant()} guidance)");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, config.WindowFrames, config.WindowOverlap).Windows.Count} of {config.WindowFrames} frames, overlap {config.WindowOverlap}");

@@ -1,3 +1,4 @@
+using Vidiff.Customisation;
 using Vidiff.Pipelines;
 using Vidiff.Runtime;
 
@@ -5,4 +6,5 @@ namespace Vidiff.Cli.Commands;
 
 /// <summary>An edit as asked for, from `vidiff edit`'s arguments or a Studio job: paths as given, knobs unresolved.</summary>
 sealed record EditRequest(string Input, string? Prompt, string? Image, string? Output, string? Model, EditOptions Options,
-    string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, Precision Precision);
+    string? Negative, string? NegativeImage, FrameOptions.Values Frames, bool Preview, bool Overwrite, Precision Precision,
+    IReadOnlyList<AdapterChoice>? Adapters = null);

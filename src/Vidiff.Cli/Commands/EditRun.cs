@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Vidiff.Checkpoints;
+using Vidiff.Customisation;
 using Vidiff.Media;
 using Vidiff.Pipelines;
 using Vidiff.Runtime;
@@ -33,7 +34,12 @@ sealed class EditRun : IDisposable
     public string SettingsPath { get; }
     public Stopwatch Clock { get; }
     public TimeSpan PipelineTime { get; private set; }
+
+    /// <summary>The LoRA adapters added to the UNet, in order.</summary>
+    public IReadOnlyList<AppliedAdapter> Adapters { get; private init; } = [];
     readonly Tensor? image, negativeImage;
+
+    public sealed record AppliedAdapter(string Path, double Scale, string Sha256, int Updates, int TextEncoderTensors);
 
     EditRun(EditRequest request, string input, string modelPath, ModelFolder model, FrameOptions.Opened video, EditOptions options, int threads,
         (bool, string) dtype, string outputPath, string previewVideo, string previewImage, string settingsPath, Tensor? image, Tensor? negativeImage, Stopwatch clock)
@@ -58,6 +64,8 @@ sealed class EditRun : IDisposable
         var reads = new List<(string, string)> { (input, "the input"), (modelPath, "the model folder") };
         if (imagePath is not null) reads.Add((imagePath, "the --image"));
         if (negativeImagePath is not null) reads.Add((negativeImagePath, "the --negative-image"));
+        var adapters = (r.Adapters ?? []).Select(a => a with { Path = CommandOptions.CheckAdapter(a.Path) }).ToList();
+        reads.AddRange(adapters.Select(a => (a.Path, "an --adapter")));
         var output = r.Output ?? DefaultOutput(input);
         bool folder = VideoWriter.IsFolder(output);
         var outputPath = OutputPaths.Check(output, r.Overwrite, folder, [.. reads]);
@@ -76,6 +84,7 @@ sealed class EditRun : IDisposable
         try
         {
             EditPipeline.CheckContent(model.Config.Name, model.Config.Content, image: r.Image is not null || r.NegativeImage is not null);
+            var applied = adapters.Select(a => Apply(a, model, modelPath)).ToList();
             var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
             int stride = model.Config.Autoencoder.Stride;
             if (width % stride != 0 || height % stride != 0)
@@ -84,7 +93,10 @@ sealed class EditRun : IDisposable
             image = imagePath is null ? null : ImageFile.ReadRgb(imagePath).unsqueeze(0);
             negativeImage = negativeImagePath is null ? null : ImageFile.ReadRgb(negativeImagePath).unsqueeze(0);
             var options = (r.Options with { Prompt = r.Prompt, Image = image, NegativePrompt = r.Negative, NegativeImage = negativeImage }).Resolve(model.Config);
-            return new EditRun(r, input, modelPath, model, video, options, threads, dtype, outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock);
+            return new EditRun(r, input, modelPath, model, video, options, threads, dtype, outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock)
+            {
+                Adapters = applied,
+            };
         }
         catch
         {
@@ -136,7 +148,7 @@ sealed class EditRun : IDisposable
             }
         }
         PipelineTime = pipelineClock.Elapsed;
-        WriteSettings(SettingsPath, r, Options, Dtype, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
+        WriteSettings(SettingsPath, r, Adapters, Options, Dtype, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
         return began;
     }
 
@@ -145,6 +157,14 @@ sealed class EditRun : IDisposable
         image?.Dispose();
         negativeImage?.Dispose();
         Model.Dispose();
+    }
+
+    /// <summary>Adds an adapter's update to the model's UNet (nothing at scale 0), checked against the model first.</summary>
+    static AppliedAdapter Apply(AdapterChoice choice, ModelFolder model, string modelPath)
+    {
+        using var adapter = LoraAdapter.Read(choice.Path, model.Unet, model.Config.Name, ModelFolder.Identity(modelPath));
+        adapter.Apply(model.Unet, choice.Scale);
+        return new AppliedAdapter(choice.Path, choice.Scale, Sha256(choice.Path), adapter.Updates.Count, adapter.TextEncoderTensors);
     }
 
     /// <summary>Passes progress on and notes when each phase began.</summary>
@@ -158,7 +178,7 @@ sealed class EditRun : IDisposable
     }
 
     /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>
-    static void WriteSettings(string path, EditRequest r, EditOptions o, (bool Bf16, string Reason) dtype, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
+    static void WriteSettings(string path, EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, (bool Bf16, string Reason) dtype, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
     {
         var settings = new Dictionary<string, object?>
         {
@@ -174,6 +194,7 @@ sealed class EditRun : IDisposable
             ["model"] = modelPath,
             ["model_name"] = config.Name,
             ["model_identity"] = ModelFolder.Identity(modelPath),
+            ["adapters"] = adapters.Select(a => new Dictionary<string, object> { ["path"] = a.Path, ["sha256"] = a.Sha256, ["scale"] = a.Scale }).ToList(),
             ["ts"] = o.StructureLevel,
             ["guidance"] = o.Guidance,
             ["temporal_guidance"] = o.TemporalGuidance,
@@ -195,7 +216,7 @@ sealed class EditRun : IDisposable
             ["dtype"] = dtype.Bf16 ? "bfloat16" : "float32",
             ["dtype_reason"] = dtype.Reason,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
-            ["command"] = Reproduce(r, o, dtype.Bf16, input, output, modelPath, video),
+            ["command"] = Reproduce(r, adapters, o, dtype.Bf16, input, output, modelPath, video),
         };
         var json = JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")), replace);
@@ -215,13 +236,14 @@ sealed class EditRun : IDisposable
         }
     }
 
-    static string Reproduce(EditRequest r, EditOptions o, bool bf16, string input, string output, string modelPath, FrameOptions.Opened video)
+    static string Reproduce(EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, bool bf16, string input, string output, string modelPath, FrameOptions.Opened video)
     {
         var args = new List<string> { "vidiff", "edit", input };
         if (r.Prompt is not null) args.AddRange(["-p", r.Prompt]);
         if (r.Image is not null) args.AddRange(["--image", Path.GetFullPath(r.Image)]);
         if (r.Negative is not null) args.AddRange(["--negative", r.Negative]);
         if (r.NegativeImage is not null) args.AddRange(["--negative-image", Path.GetFullPath(r.NegativeImage)]);
+        foreach (var a in adapters) args.AddRange(["--adapter", $"{a.Path}:{Invariant(a.Scale)}"]);
         args.AddRange(["-o", output, "--model", modelPath,
             "--ts", Invariant(o.StructureLevel), "--guidance", Invariant(o.Guidance), "--temporal-guidance", Invariant(o.TemporalGuidance),
             "--guidance-form", o.GuidanceForm.ToString()!.ToLowerInvariant(),
