@@ -92,7 +92,7 @@ static class TrainCommand
             if (stage != UnetStage.Name && unet.FreezeSpatial) throw new ArgumentException("--freeze spatial trains the UNet's temporal layers; it goes with --stage unet.");
             if (!videos && (frames is not null || stride != 1)) throw new ArgumentException("--frames and --stride sample a folder of videos (--init MODELDIR).");
             if (videos) return Report(stage, outDir!, Progress(stage, options.Steps, progress => VideoTraining.Run(dataDir, unet.Init!, outDir!, frames, stride, options,
-                unet with { Init = null }, line => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"), progress, Shutdown.Token)));
+                unet with { Init = null }, Console.Error.WriteLine, progress, Shutdown.Token)));
             Directory.CreateDirectory(modelDir!);
             var configPath = Path.Combine(modelDir!, ModelFolder.ConfigFile);
             AnsiConsole.MarkupLine($"loading [bold]{Markup.Escape(dataDir)}[/]…");
@@ -114,7 +114,8 @@ static class TrainCommand
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or IOException or Media.MediaException
             or Checkpoints.CheckpointMismatchException or Checkpoints.CheckpointFormatException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            // stderr, not the console's wrapped markup: one line however narrow the terminal or wherever it is piped.
+            Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }

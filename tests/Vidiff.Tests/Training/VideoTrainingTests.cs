@@ -24,9 +24,6 @@ public sealed class VideoTrainingTests : IDisposable
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
-    /// <summary>Console output with its wrapping undone.</summary>
-    static string Flat(string printed) => System.Text.RegularExpressions.Regex.Replace(printed, @"\s+", " ");
-
     /// <summary>The tiny model folder with its UNet replaced by `vidiff import --from diffusers` of its spatial weights, as a
     /// user imports a public image model: temporal layers at identity, temporal_layers_trained false.</summary>
     void ImportTinyModel()
@@ -67,7 +64,7 @@ public sealed class VideoTrainingTests : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var printed = CliFixture.VidiffOk("train", "--stage", "unet", "--data", videos, "--init", Model, "--freeze", "spatial", "--out", output,
             "--steps", "30", "--batch", "8", "--lr", "3e-3");
-        Assert.Contains("skipping notes.txt: not a video ffmpeg can read (Invalid data found when processing input)", Flat(printed));
+        Assert.Contains("skipping notes.txt: not a video ffmpeg can read (Invalid data found when processing input)", printed);
         Assert.True(ModelFolder.ReadConfig(output).TemporalLayersTrained);
         Assert.False(ModelFolder.ReadConfig(Model).TemporalLayersTrained);
 
@@ -103,15 +100,23 @@ public sealed class VideoTrainingTests : IDisposable
         Assert.True(trained < initial, $"held-out loss {initial:F4} → {trained:F4}");
     }
 
+    /// <summary>Runs the command, which must fail with exit code 1 and one line on stderr; returns that line.</summary>
+    string Refused(string videos, string output)
+    {
+        var (code, stdout, stderr) = CliFixture.Vidiff("train", "--stage", "unet", "--data", videos, "--init", Model, "--out", output, "--steps", "1");
+        Assert.True(code == 1, stdout + stderr);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line, got: {stderr}");
+        return lines[0];
+    }
+
     [Fact]
     public void AnEmptyFolderIsRefusedAndNothingIsWritten()
     {
         using (var model = EditFixtures.TinyModel()) model.Save(Model);
         string videos = Path.Combine(root, "empty"), output = Path.Combine(root, "trained");
         Directory.CreateDirectory(videos);
-        var (code, printed) = CliFixture.VidiffOutput("train", "--stage", "unet", "--data", videos, "--init", Model, "--out", output, "--steps", "1");
-        Assert.True(code == 1, printed);
-        Assert.Contains($"--data {videos} holds no files; expected a folder of videos", Flat(printed));
+        Assert.Equal($"error: --data {videos} holds no files; expected a folder of videos ffmpeg can read.", Refused(videos, output));
         Assert.Equal(["empty", "model"], Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Order());
     }
 
@@ -122,9 +127,8 @@ public sealed class VideoTrainingTests : IDisposable
         string videos = Path.Combine(root, "videos"), output = Path.Combine(root, "trained");
         Directory.CreateDirectory(videos);
         File.WriteAllText(Path.Combine(videos, "notes.txt"), "not a video");
-        var (code, printed) = CliFixture.VidiffOutput("train", "--stage", "unet", "--data", videos, "--init", Model, "--out", output, "--steps", "1");
-        Assert.True(code == 1, printed);
-        Assert.Contains($"--data {videos} holds no video ffmpeg can read (notes.txt: not a video ffmpeg can read (Invalid data found when processing input)", Flat(printed));
+        Assert.StartsWith($"error: --data {videos} holds no video ffmpeg can read (notes.txt: not a video ffmpeg can read (Invalid data found when processing input)",
+            Refused(videos, output));
         Assert.Equal(["model", "videos"], Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Order());
     }
 }
