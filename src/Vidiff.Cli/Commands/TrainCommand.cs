@@ -87,8 +87,11 @@ static class TrainCommand
             bool videos = unet.Init is { } initPath && Directory.Exists(initPath);
             if (videos && (stage != UnetStage.Name || outDir is null || modelDir is not null))
                 throw new ArgumentException($"--init {unet.Init} is a model folder: train its UNet on videos with --stage unet --out NEWFOLDER (and no --model).");
-            if (!videos && (modelDir is null || outDir is not null))
-                throw new ArgumentException("--model FOLDER is the model to train (--out only goes with --init MODELDIR, which trains on a folder of videos).");
+            if (!videos && outDir is not null)
+                throw new ArgumentException(unet.Init is null ? "--out goes with --init MODELDIR (a model folder whose UNet to train on a folder of videos)."
+                    : $"--init {unet.Init} is not a model folder; --out goes with --init MODELDIR (a model folder whose UNet to train on a folder of videos).");
+            if (!videos && modelDir is null)
+                throw new ArgumentException("--model FOLDER: the model folder to train (or --init MODELDIR --out NEWFOLDER: a model folder's UNet on a folder of videos).");
             if (stage != UnetStage.Name && unet.FreezeSpatial) throw new ArgumentException("--freeze spatial trains the UNet's temporal layers; it goes with --stage unet.");
             if (!videos && (frames is not null || stride != 1)) throw new ArgumentException("--frames and --stride sample a folder of videos (--init MODELDIR).");
             if (videos) return Report(stage, outDir!, Progress(stage, options.Steps, progress => VideoTraining.Run(dataDir, unet.Init!, outDir!, frames, stride, options,

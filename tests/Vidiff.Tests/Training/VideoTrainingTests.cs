@@ -65,6 +65,17 @@ public sealed class VideoTrainingTests : IDisposable
         var printed = CliFixture.VidiffOk("train", "--stage", "unet", "--data", videos, "--init", Model, "--freeze", "spatial", "--out", output,
             "--steps", "30", "--batch", "8", "--lr", "3e-3");
         Assert.Contains("skipping notes.txt: not a video ffmpeg can read (Invalid data found when processing input)", printed);
+
+        // Rerunning continues from the checkpoint, without decoding the videos or running the frozen networks again.
+        string run = Path.Combine(output, "training", "unet"), clipsCache = Path.Combine(run, VideoClips.CacheFile), inputsCache = Path.Combine(run, UnetStage.InputsFile);
+        var cached = (File.GetLastWriteTimeUtc(clipsCache), File.GetLastWriteTimeUtc(inputsCache));
+        var again = CliFixture.VidiffOk("train", "--stage", "unet", "--data", videos, "--init", Model, "--freeze", "spatial", "--out", output,
+            "--steps", "32", "--batch", "8", "--lr", "3e-3");
+        Assert.Contains("unet: step 32/32", again);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(again, "skipping notes.txt"));
+        Assert.Equal(cached, (File.GetLastWriteTimeUtc(clipsCache), File.GetLastWriteTimeUtc(inputsCache)));
+        Assert.Equal(32, File.ReadLines(Path.Combine(run, "loss.csv")).Count() - 1);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(root), e => Path.GetFileName(e).StartsWith(".trained", StringComparison.Ordinal)); // the temporary sibling
         Assert.True(ModelFolder.ReadConfig(output).TemporalLayersTrained);
         Assert.False(ModelFolder.ReadConfig(Model).TemporalLayersTrained);
 
@@ -82,7 +93,7 @@ public sealed class VideoTrainingTests : IDisposable
 
         // The held-out clips (the last of each video) on fixed batches and noise, before and after.
         var config = ModelFolder.ReadConfig(output);
-        using var data = TrainingData.Load(Path.Combine(output, "training", "unet", VideoClips.CacheFile));
+        using var data = TrainingData.Load(clipsCache);
         Assert.Equal(9, data.Clips); // 3 videos × 3 clips of the model's 8-frame window
         Assert.Equal([2, 5, 8], data.HeldOutClips);
         var ctx = new StageContext(data, output, new TrainingOptions(1));

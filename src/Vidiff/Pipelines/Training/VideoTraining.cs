@@ -34,10 +34,11 @@ public static class VideoTraining
         if (Directory.Exists(target) && !Directory.Exists(runDir))
             throw new IOException($"--out {output} exists and holds no run of vidiff train; expected a new folder (or the --out of an earlier run, to continue it).");
 
-        using var clips = VideoClips.Open(videos, new FrameFitting(config.Width, config.Height, FrameFit.Crop), length, stride, Path.Combine(runDir, VideoClips.CacheFile), progress);
+        var cache = Path.Combine(StageContext.RunsFolder, UnetStage.Name, VideoClips.CacheFile);
+        using var clips = VideoClips.Open(videos, new FrameFitting(config.Width, config.Height, FrameFit.Crop), length, stride, Path.Combine(target, cache), progress);
         foreach (var skipped in clips.Skipped) say($"skipping {skipped}");
-        if (!Directory.Exists(target)) Copy(init, target);
-        if (!clips.Cached) clips.Save(Path.Combine(runDir, VideoClips.CacheFile));
+        if (!Directory.Exists(target)) Create(init, target, folder => clips.Save(Path.Combine(folder, cache)));
+        else if (!clips.Cached) clips.Save(Path.Combine(target, cache));
 
         var ctx = new StageContext(clips.Data, target, options, progress, cancel);
         var result = UnetStage.Run(ctx, settings with { Init = Path.Combine(init, ModelFolder.UnetFile), MinFrames = length, MaxFrames = length });
@@ -45,8 +46,9 @@ public static class VideoTraining
         return result;
     }
 
-    /// <summary>The model folder without its run state, into a temporary sibling renamed into place.</summary>
-    static void Copy(string from, string to)
+    /// <summary>The model folder without its run state, and what <paramref name="fill"/> adds (the run's first state, so the
+    /// folder is never there without it), into a temporary sibling renamed into place.</summary>
+    static void Create(string from, string to, Action<string> fill)
     {
         var temp = Path.Combine(Path.GetDirectoryName(to)!, $".{Path.GetFileName(to)}.tmp-{Environment.ProcessId}");
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -59,6 +61,7 @@ public static class VideoTraining
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(temp, relative))!);
             File.Copy(file, Path.Combine(temp, relative));
         }
+        fill(temp);
         Posix.Rename(temp, to, replace: false);
     }
 }
