@@ -72,6 +72,7 @@ public sealed class VideoTrainingTests : IDisposable
         var again = CliFixture.VidiffOk("train", "--stage", "unet", "--data", videos, "--init", Model, "--freeze", "spatial", "--out", output,
             "--steps", "32", "--batch", "8", "--lr", "3e-3");
         Assert.Contains("unet: step 32/32", again);
+        Assert.Matches(@"held-out\s+loss\s+\d\.\d+\s+\(\d\.\d+\s+at\s+the\s+start\)", again); // the console wraps at 80 columns
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(again, "skipping notes.txt"));
         Assert.Equal(cached, (File.GetLastWriteTimeUtc(clipsCache), File.GetLastWriteTimeUtc(inputsCache)));
         Assert.Equal(32, File.ReadLines(Path.Combine(run, "loss.csv")).Count() - 1);

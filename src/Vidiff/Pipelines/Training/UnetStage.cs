@@ -31,8 +31,13 @@ public static class UnetStage
         double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
         // A signal asks for a prompt stop: the figures take minutes on 2 cores, and a second signal would lose the checkpoint.
-        var figures = ctx.Cancel.IsCancellationRequested ? null
-            : HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize);
+        string? figures = null;
+        if (!ctx.Cancel.IsCancellationRequested)
+        {
+            // A run from an earlier model's UNet also measures that start, so the figure shows what the run gained.
+            using var start = settings.Init is null ? null : Start(config.Unet, settings);
+            figures = HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize, start);
+        }
         return ctx.Finish(run, Name, last, clock, figures);
     }
 
@@ -60,19 +65,21 @@ public static class UnetStage
     /// pure noise (t = T − 1, where sampling starts; there the v error is the z_0 error), the prediction the whole sample
     /// is built on. Predicting 0 would score the latents' mean square, about 1. Then what structure is worth there
     /// (<see cref="StructureWorth"/>, the definition <c>vidiff eval</c> shares): the same error on single frames, with
-    /// each frame's own structure and with another frame's, and 1 − own / other.
+    /// each frame's own structure and with another frame's, and 1 − own / other. With <paramref name="start"/> (the
+    /// weights a run from <see cref="UnetSettings.Init"/> started from), also its held-out loss on the same batches.
     /// </summary>
     public static string HeldOutFigures(SpatioTemporalUnet model, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
-        Parameterization parameterization, UnetSettings settings, int batch)
+        Parameterization parameterization, UnetSettings settings, int batch, SpatioTemporalUnet? start = null)
     {
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
         model.eval();
-        double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
+        start?.eval();
+        double Mean(long? t, bool images = false, bool otherStructure = false, SpatioTemporalUnet? of = null) => FixedBatchLoss(of ?? model, 32, data, inputs, schedule, parameterization,
             // The paper's sampling (t and t_s uniform, the frame's own content) whatever the run's, so figures compare across runs.
             settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null, HighNoiseShare = 0, MirroredContentShare = 0 }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
         long last = StructureWorth.Timestep(schedule);
-        var figures = FormattableString.Invariant($"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(last):F4}");
+        var figures = FormattableString.Invariant($"held-out loss {Mean(null):F4}{(start is null ? "" : FormattableString.Invariant($" ({Mean(null, of: start):F4} at the start)"))}, z_0 MSE from pure noise {Mean(last):F4}");
         // Single frames skip the temporal layers, so with the spatial weights frozen their figures are the start's.
         if (!settings.FreezeSpatial)
         {
