@@ -82,7 +82,7 @@ public static class Ffmpeg
             return exit;
         });
         if (code != 0)
-            throw new MediaException($"{subject ?? Path.GetFileName(program)}: {Path.GetFileName(program)} failed ({child.LastError})");
+            throw new MediaException($"{subject ?? Path.GetFileName(program)}: {Path.GetFileName(program)} failed ({child.LastError})", child.LastError);
         return stdout.ToArray();
     }
 }

@@ -29,9 +29,11 @@ public sealed record VideoProbe(string Path, int Width, int Height, double Frame
         {
             root = JsonDocument.Parse(Ffmpeg.Probe(["-show_streams", "-show_format", "-of", "json", path], $"reading the streams of {path}", path)).RootElement;
         }
-        catch (MediaException)
+        catch (MediaException e)
         {
-            throw new MediaException($"{path}: not a video ffmpeg can read; expected a video file (mp4, mov, webm, mkv, gif, …)");
+            // ffprobe's reason starts with the path as given ("x.txt: Invalid data found when processing input").
+            var reason = e.Reason is { Length: > 0 } r ? $" ({(r.StartsWith(path + ": ", StringComparison.Ordinal) ? r[(path.Length + 2)..] : r)})" : "";
+            throw new MediaException($"{path}: not a video ffmpeg can read{reason}; expected a video file (mp4, mov, webm, mkv, gif, …)", e.Reason);
         }
         var streams = root.GetProperty("streams").EnumerateArray().ToList();
         if (streams.Count == 0) throw new MediaException($"{path}: holds no frames (no streams at all); expected a video with at least one frame");

@@ -13,7 +13,8 @@ namespace Vidiff.Pipelines;
 /// The loop every training stage shares: AdamW with warm-up, gradient clipping, EMA weights, optional bf16
 /// (an fp32 master copy takes the optimiser step, a bf16 working copy runs forward and backward: TorchSharp has
 /// no autocast), a loss log with a plot, and resumable checkpoints written atomically. Randomness is derived from
-/// (seed, step), so a resumed run draws exactly what an uninterrupted one would have.
+/// (seed, step), so a resumed run draws exactly what an uninterrupted one would have. Parameters the created model
+/// marks <c>requires_grad = false</c> are frozen: no optimiser state, no EMA blend, so they stay bit for bit as created.
 /// </summary>
 public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
 {
@@ -59,7 +60,7 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
             working = create();
             working.to(ScalarType.BFloat16);
         }
-        optimizer = optim.AdamW(master.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        optimizer = optim.AdamW(Trainable(master), options.LearningRate, weight_decay: options.WeightDecay);
 
         var checkpoint = FindCheckpoint();
         if (checkpoint is not null)
@@ -109,9 +110,9 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
             throw new InvalidOperationException($"{name}: the loss became {value} at step {Step}; lower the learning rate or resume from the last checkpoint in {dir}");
         loss.backward();
         if (working is not null)
-            foreach (var (m, w) in master.parameters().Zip(working.parameters()))
+            foreach (var (m, w) in master.parameters().Zip(working.parameters()).Where(p => p.First.requires_grad))
                 m.grad = w.grad?.to(ScalarType.Float32);
-        nn.utils.clip_grad_norm_(master.parameters(), options.GradientClip);
+        nn.utils.clip_grad_norm_(Trainable(master), options.GradientClip);
         optimizer.step();
 
         using (no_grad())
@@ -120,7 +121,8 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
             // the GC while libtorch still reads it (a crash at step 25 882 of the mini UNet, "toFloat" on garbage).
             double decay = EmaDecayAt(Step);
             using Scalar keep = decay, blend = 1 - decay;
-            foreach (var (e, m) in ema.parameters().Zip(master.parameters()))
+            // Frozen weights are left out: e·decay + e·(1 − decay) need not round back to e.
+            foreach (var (e, m) in ema.parameters().Zip(master.parameters()).Where(p => p.Second.requires_grad))
                 e.mul_(keep).add_(m, alpha: blend);
             if (working is not null) CopyWeights(master, working);
         }
@@ -191,6 +193,8 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
         File.AppendAllLines(LossLogPath, losses.Skip(logged).Select(Row));
         logged = losses.Count;
     }
+
+    static IEnumerable<Parameter> Trainable(TModel model) => model.parameters().Where(p => p.requires_grad);
 
     static void CopyWeights(nn.Module from, nn.Module to)
     {

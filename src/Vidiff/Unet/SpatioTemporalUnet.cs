@@ -94,6 +94,10 @@ public sealed class SpatioTemporalUnet : Module
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 
+    /// <summary>Whether a parameter or state key belongs to the temporal layers of paper §2 (the temporal convolutions
+    /// and the temporal attentions with their frame positions), the layers an image UNet lacks.</summary>
+    public static bool IsTemporal(string key) => key.Contains("temp_", StringComparison.Ordinal);
+
     /// <summary>Structure [B·F, Cs, h, w] averaged down to the resolution of the features <paramref name="x"/>.</summary>
     static Tensor AtSizeOf(Tensor x, Tensor structure) => x.shape[2] == structure.shape[2] && x.shape[3] == structure.shape[3]
         ? structure

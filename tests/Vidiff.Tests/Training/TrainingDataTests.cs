@@ -17,8 +17,9 @@ public sealed class TrainingDataTests : IDisposable
         data.Save(path);
         using var loaded = TrainingData.Load(path);
         Assert.True(loaded.Frames.eq(data.Frames).all().item<bool>());
-        Assert.True(loaded.Depth.eq(data.Depth).all().item<bool>());
+        Assert.True(loaded.Depth!.eq(data.Depth!).all().item<bool>());
         Assert.Equal(data.ClipStart, loaded.ClipStart);
+        Assert.Equal(data.HeldOutClips, loaded.HeldOutClips);
         Assert.Equal(data.Captions, loaded.Captions);
     }
 

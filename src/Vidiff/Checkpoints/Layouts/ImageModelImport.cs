@@ -16,7 +16,7 @@ public static class ImageModelImport
 
     /// <summary>The parameters a Vidiff UNet shares with the image UNet: all but the temporal layers of paper §2.</summary>
     public static List<string> SpatialKeys(SpatioTemporalUnet net) =>
-        net.state_dict().Keys.Where(k => !k.Contains("temp_", StringComparison.Ordinal) && !k.StartsWith("content_proj.", StringComparison.Ordinal)).ToList();
+        net.state_dict().Keys.Where(k => !SpatioTemporalUnet.IsTemporal(k) && !k.StartsWith("content_proj.", StringComparison.Ordinal)).ToList();
 
     /// <summary>The spatial weights from the image checkpoint; the temporal layers as freshly constructed (identity).</summary>
     public static void LoadUnet(SpatioTemporalUnet net, SafetensorsFile file, string path, bool ldm)

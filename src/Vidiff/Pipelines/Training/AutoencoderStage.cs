@@ -74,7 +74,7 @@ public static class AutoencoderStage
 
     internal static void CheckSize(TrainingData data, ModelConfig config)
     {
-        if (data.Size != config.Height || data.Size != config.Width)
-            throw new InvalidDataException($"The data set's frames are {data.Size}×{data.Size} but the model in vidiff.json is {config.Width}×{config.Height}; make the data set with --size {config.Width}");
+        if (data.Frames.shape[2] != config.Height || data.Frames.shape[3] != config.Width)
+            throw new InvalidDataException($"The data set's frames are {data.Frames.shape[3]}×{data.Frames.shape[2]} but the model in vidiff.json is {config.Width}×{config.Height}; make the data set with --size {config.Width}");
     }
 }

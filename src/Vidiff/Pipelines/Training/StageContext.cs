@@ -18,7 +18,7 @@ public sealed record StageContext(
 {
     public const string RunsFolder = "training";
 
-    /// <summary>Exported weights are fp16: half the size of fp32 for the 40 MB budget, more mantissa than bf16.</summary>
+    /// <summary>A first export is fp16: half the size of fp32 for the 40 MB budget, more mantissa than bf16.</summary>
     public const ScalarType ExportDtype = ScalarType.Float16;
 
     public string RunDir(string stage) => Path.Combine(ModelDir, RunsFolder, stage);
@@ -35,8 +35,21 @@ public sealed record StageContext(
     public void WriteConfig(ModelConfig config) =>
         AtomicFile.Write(ConfigPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJson())));
 
-    /// <summary>Writes a trained component's weights (EMA) into the model folder.</summary>
-    public void Export(nn.Module module, string file) => ModuleWeights.Save(module, Path.Combine(ModelDir, file), ExportDtype);
+    /// <summary>
+    /// Writes a trained component's weights (EMA) into the model folder, in the dtype of the file it replaces (an imported
+    /// fp32 UNet stays fp32, so weights a run froze are written back bit for bit), else <see cref="ExportDtype"/>.
+    /// </summary>
+    public void Export(nn.Module module, string file)
+    {
+        var path = Path.Combine(ModelDir, file);
+        var dtype = ExportDtype;
+        if (File.Exists(path))
+        {
+            using var existing = new SafetensorsFile(path);
+            dtype = existing.Keys.Select(k => existing[k].DType).FirstOrDefault(t => t is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64, ExportDtype);
+        }
+        ModuleWeights.Save(module, path, dtype);
+    }
 
     /// <summary>Loads a component an earlier stage exported, naming that stage when it is missing.</summary>
     public T Load<T>(T module, string file, string stage) where T : nn.Module

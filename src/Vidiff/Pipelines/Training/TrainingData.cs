@@ -10,6 +10,7 @@ namespace Vidiff.Pipelines.Training;
 /// and the captions of each clip. Decoding thousands of PNGs takes minutes, so the first use writes a cache file into
 /// the data folder (atomically) and later runs load it in seconds. Every twentieth clip is held out for the stages'
 /// figures (spread over the set, so clips and stills are both represented); batches are drawn with the step's own generator, so resumed runs draw the same batches.
+/// A folder of the user's videos (<see cref="VideoClips"/>) gives frames without depth and its own held-out clips.
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
@@ -18,8 +19,8 @@ public sealed class TrainingData : IDisposable
     /// <summary>[N, 3, H, W] uint8.</summary>
     public Tensor Frames { get; }
 
-    /// <summary>[N, 1, H, W] float16 camera depth in metres (the renderer's exact depth).</summary>
-    public Tensor Depth { get; }
+    /// <summary>[N, 1, H, W] float16 camera depth in metres (the renderer's exact depth); null for videos, which have none.</summary>
+    public Tensor? Depth { get; }
 
     /// <summary>Clip c holds frames ClipStart[c] .. ClipStart[c + 1] − 1.</summary>
     public IReadOnlyList<long> ClipStart { get; }
@@ -29,27 +30,30 @@ public sealed class TrainingData : IDisposable
     public int Clips => Captions.Count;
     public int Size => (int)Frames.shape[2];
 
-    /// <summary>Clips 19, 39, 59, … are held out (the last one when there are 2 to 19); the others train.</summary>
+    /// <summary>Clips 19, 39, 59, … are held out (the last one when there are 2 to 19), unless the data says which; the others train.</summary>
     public int[] TrainingClips { get; }
 
     public int[] HeldOutClips { get; }
 
-    public TrainingData(Tensor frames, Tensor depth, IReadOnlyList<long> clipStart, IReadOnlyList<IReadOnlyList<string>> captions)
+    /// <summary>What the frames were made from, for caches of what is computed from them ("" when the frame count says enough).</summary>
+    public string Source { get; init; } = "";
+
+    public TrainingData(Tensor frames, Tensor? depth, IReadOnlyList<long> clipStart, IReadOnlyList<IReadOnlyList<string>> captions, IReadOnlyCollection<int>? heldOut = null)
     {
         if (frames.dtype != ScalarType.Byte || frames.dim() != 4 || frames.shape[1] != 3)
             throw new ArgumentException($"frames must be uint8 [N, 3, H, W], got {frames.dtype} [{string.Join(", ", frames.shape)}]", nameof(frames));
-        if (depth.dim() != 4 || depth.shape[0] != frames.shape[0] || depth.shape[1] != 1)
+        if (depth is not null && (depth.dim() != 4 || depth.shape[0] != frames.shape[0] || depth.shape[1] != 1))
             throw new ArgumentException($"depth must be [{frames.shape[0]}, 1, H, W], got [{string.Join(", ", depth.shape)}]", nameof(depth));
         if (clipStart.Count != captions.Count + 1 || clipStart[0] != 0 || clipStart[^1] != frames.shape[0])
             throw new ArgumentException($"clip starts must run from 0 to {frames.shape[0]} with one entry per clip plus one", nameof(clipStart));
         Frames = frames;
-        Depth = depth.to(ScalarType.Float16);
+        Depth = depth?.to(ScalarType.Float16);
         ClipStart = clipStart;
         Captions = captions;
         int n = captions.Count;
-        bool heldOut(int c) => n >= 20 ? c % 20 == 19 : n >= 2 && c == n - 1;
-        TrainingClips = [.. Enumerable.Range(0, n).Where(c => !heldOut(c))];
-        HeldOutClips = [.. Enumerable.Range(0, n).Where(heldOut)];
+        bool held(int c) => heldOut?.Contains(c) ?? (n >= 20 ? c % 20 == 19 : n >= 2 && c == n - 1);
+        TrainingClips = [.. Enumerable.Range(0, n).Where(c => !held(c))];
+        HeldOutClips = [.. Enumerable.Range(0, n).Where(held)];
     }
 
     /// <summary>Clips as float frames [F, 3, H, W] in [−1, 1], depth [F, 1, H, W] in metres and their captions.</summary>
@@ -97,16 +101,29 @@ public sealed class TrainingData : IDisposable
         }
     }
 
-    public void Save(string path) => Safetensors.Write(path,
-        new Dictionary<string, Tensor> { ["frames"] = Frames, ["depth"] = Depth, ["clip_start"] = tensor(ClipStart.ToArray()) },
-        new Dictionary<string, string> { ["captions"] = JsonSerializer.Serialize(Captions) });
+    /// <summary>Writes the set; <paramref name="metadata"/> adds entries (the caller's cache key) beside the captions and <see cref="Source"/>.</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor> { ["frames"] = Frames, ["clip_start"] = tensor(ClipStart.ToArray()), ["held_out"] = tensor(HeldOutClips) };
+        if (Depth is not null) tensors["depth"] = Depth;
+        Safetensors.Write(path, tensors, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            ["captions"] = JsonSerializer.Serialize(Captions),
+            ["source"] = Source,
+        });
+    }
 
     public static TrainingData Load(string path)
     {
         using var file = new SafetensorsFile(path);
         var captions = JsonSerializer.Deserialize<string[][]>(file.Metadata.GetValueOrDefault("captions") ?? "null")
             ?? throw new InvalidDataException($"{path} has no captions in its metadata; delete it and it will be rebuilt");
-        return new TrainingData(file.Read("frames"), file.Read("depth"), file.Read("clip_start").data<long>().ToArray(), captions);
+        int[]? heldOut = file.Keys.Contains("held_out") ? file.Read("held_out").data<int>().ToArray() : null;
+        return new TrainingData(file.Read("frames"), file.Keys.Contains("depth") ? file.Read("depth") : null, file.Read("clip_start").data<long>().ToArray(), captions, heldOut)
+        {
+            Source = file.Metadata.GetValueOrDefault("source") ?? "",
+        };
     }
 
     public int FrameCount(int clip) => (int)(ClipStart[clip + 1] - ClipStart[clip]);
@@ -115,7 +132,8 @@ public sealed class TrainingData : IDisposable
     public Tensor Pixels(long[] frames) => Frames.index_select(0, tensor(frames)).to(ScalarType.Float32) / 127.5f - 1;
 
     /// <summary>Depth at the given indices as float [n, 1, H, W] metres.</summary>
-    public Tensor DepthOf(long[] frames) => Depth.index_select(0, tensor(frames)).to(ScalarType.Float32);
+    public Tensor DepthOf(long[] frames) => (Depth ?? throw new InvalidOperationException("This data set has no true depth (a folder of videos); the depth stage trains on a synthetic set."))
+        .index_select(0, tensor(frames)).to(ScalarType.Float32);
 
     /// <summary>n distinct clips (with replacement when there are fewer), from the training or held-out clips.</summary>
     public int[] RandomClips(Random rng, int n, bool heldOut = false)
@@ -144,6 +162,6 @@ public sealed class TrainingData : IDisposable
     public void Dispose()
     {
         Frames.Dispose();
-        Depth.Dispose();
+        Depth?.Dispose();
     }
 }

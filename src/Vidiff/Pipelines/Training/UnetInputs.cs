@@ -10,9 +10,9 @@ namespace Vidiff.Pipelines.Training;
 /// <summary>
 /// What the frozen networks give for every frame, computed once per data set and model and cached in the run
 /// folder: scaled latents (posterior mean), the depth model's disparity, the normalised CLIP image embedding of the
-/// frame and of its mirror image.
+/// frame and of its mirror image; for a text-state model, instead of the embeddings, its null content.
 /// </summary>
-public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmbeds, Tensor mirroredEmbeds) : IDisposable
+public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmbeds, Tensor mirroredEmbeds, Tensor? nullContent = null) : IDisposable
 {
     /// <summary>[N, latent, h, w] float16, already × the scaling factor.</summary>
     public Tensor Latents { get; } = latents;
@@ -30,24 +30,40 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
     /// another layout (<see cref="UnetSettings.MirroredContentShare"/>).</summary>
     public Tensor MirroredEmbeds { get; } = mirroredEmbeds;
 
+    /// <summary>
+    /// [1, T, D]: a text-state model's null content (<see cref="EditPipeline.NullContent"/>, the empty prompt's hidden
+    /// states), the content of every sample: video clips have no captions, so its temporal layers learn motion
+    /// content-free; the embeddings are then empty [N, 0]. Null for an image-embedding model.
+    /// </summary>
+    public Tensor? NullContent { get; } = nullContent;
+
     public static UnetInputs LoadOrCompute(StageContext ctx, ModelConfig config)
     {
         var path = Path.Combine(ctx.RunDir(UnetStage.Name), UnetStage.InputsFile);
         long frames = ctx.Data.Frames.shape[0];
-        // Valid while the data set's size and the three frozen networks' weights are unchanged. Keyed on the files'
-        // contents, not their times: rerunning a finished stage exports the same weights again, and must not cost a recache.
+        // Valid while the data (its size and source) and the three frozen networks' weights are unchanged. Keyed on the
+        // files' contents, not their times: rerunning a finished stage exports the same weights again, and must not cost a recache.
         var source = string.Join("|", new[] { ModelFolder.AutoencoderFile, ModelFolder.DepthFile, ModelFolder.ClipFile }
             .Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(ctx.ModelDir, f)))))
-            .Prepend(frames.ToString(System.Globalization.CultureInfo.InvariantCulture)).Prepend("mirrored"));
+            .Prepend(frames.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Prepend(ctx.Data.Source + (config.Content == ModelConfig.ContentKind.TextStates ? "text_states" : "")).Where(p => p.Length > 0).Prepend("mirrored"));
         if (File.Exists(path))
         {
             using var file = new SafetensorsFile(path);
             if (file.Metadata.GetValueOrDefault("source") == source)
-                return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"), file.Read("mirrored_embeds"));
+                return new UnetInputs(file.Read("latents"), file.Read("disparity"), file.Read("image_embeds"), file.Read("mirrored_embeds"),
+                    file.Keys.Contains("null_content") ? file.Read("null_content") : null);
+        }
+        bool text = config.Content == ModelConfig.ContentKind.TextStates;
+        Tensor? nullContent = null;
+        if (text)
+        {
+            using var folder = ModelFolder.Load(ctx.ModelDir);
+            nullContent = new EditPipeline(folder).NullContent();
         }
         using var autoencoder = ctx.Load(new AutoencoderKL(config.Autoencoder), ModelFolder.AutoencoderFile, AutoencoderStage.Name);
         using var depth = ctx.Load(new DptDepthEstimator(config.Depth), ModelFolder.DepthFile, DepthStage.Name);
-        using var clip = ctx.Load(new ClipModel(config.Clip), ModelFolder.ClipFile, ClipStage.Name);
+        using var clip = text ? null : ctx.Load(new ClipModel(config.Clip), ModelFolder.ClipFile, ClipStage.Name);
         var latents = new List<Tensor>();
         var disparity = new List<Tensor>();
         var embeds = new List<Tensor>();
@@ -64,15 +80,15 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
                 var x = ctx.Data.Pixels(chunk);
                 latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
                 disparity.Add(depth.forward(x).MoveToOuterDisposeScope());
-                embeds.Add(ClipModel.Normalize(clip.EncodeImage(x)).MoveToOuterDisposeScope());
-                mirrored.Add(ClipModel.Normalize(clip.EncodeImage(x.flip(3))).MoveToOuterDisposeScope());
+                embeds.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x))).MoveToOuterDisposeScope());
+                mirrored.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x.flip(3)))).MoveToOuterDisposeScope());
             }
         }
-        var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0), cat(mirrored, 0));
+        var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0), cat(mirrored, 0), nullContent);
         Directory.CreateDirectory(ctx.RunDir(UnetStage.Name));
-        Safetensors.Write(path,
-            new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds, ["mirrored_embeds"] = inputs.MirroredEmbeds },
-            new Dictionary<string, string> { ["source"] = source });
+        var tensors = new Dictionary<string, Tensor> { ["latents"] = inputs.Latents, ["disparity"] = inputs.Disparity, ["image_embeds"] = inputs.ImageEmbeds, ["mirrored_embeds"] = inputs.MirroredEmbeds };
+        if (nullContent is not null) tensors["null_content"] = nullContent;
+        Safetensors.Write(path, tensors, new Dictionary<string, string> { ["source"] = source });
         return inputs;
     }
 
@@ -82,5 +98,6 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         Disparity.Dispose();
         ImageEmbeds.Dispose();
         MirroredEmbeds.Dispose();
+        NullContent?.Dispose();
     }
 }

@@ -15,6 +15,9 @@ namespace Vidiff.Pipelines.Training;
 /// the layout, which only structure then gives. <see cref="Init"/>: a UNet weights file to start from instead of the
 /// random start (a phase on from an earlier model); the paths a config adds that the file lacks, the structure
 /// convolutions, start at zero as they do in a fresh network, so the start predicts exactly what the earlier model did.
+/// <see cref="FreezeSpatial"/> trains the temporal layers alone (<see cref="Unet.SpatioTemporalUnet.IsTemporal"/>), as the
+/// paper adds them to a trained image model; the temporal layers skip single frames, so image batches would teach them
+/// nothing and a frozen run takes video batches only.
 /// </summary>
 public sealed record UnetSettings(double ImageShare = 0.25, int MinFrames = 8, int MaxFrames = 16, double ContentDrop = 0.1, double? MinSnrGamma = 5.0,
-    int? MaxStructureLevel = null, double HighNoiseShare = 0, double MirroredContentShare = 0, string? Init = null);
+    int? MaxStructureLevel = null, double HighNoiseShare = 0, double MirroredContentShare = 0, string? Init = null, bool FreezeSpatial = false);

@@ -23,24 +23,34 @@ public static class UnetStage
     {
         var clock = Stopwatch.StartNew();
         var config = ctx.ReadConfig();
+        if (settings.FreezeSpatial) settings = settings with { ImageShare = 0 };
         AutoencoderStage.CheckSize(ctx.Data, config);
         using var inputs = UnetInputs.LoadOrCompute(ctx, config);
         var schedule = config.Schedule.Create();
-        using var run = ctx.Run(Name, () => Start(config.Unet, settings.Init));
+        using var run = ctx.Run(Name, () => Start(config.Unet, settings));
         double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
         // A signal asks for a prompt stop: the figures take minutes on 2 cores, and a second signal would lose the checkpoint.
-        var figures = ctx.Cancel.IsCancellationRequested ? null
-            : HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize);
+        string? figures = null;
+        if (!ctx.Cancel.IsCancellationRequested)
+        {
+            // A run from an earlier model's UNet also measures that start, so the figure shows what the run gained.
+            using var start = settings.Init is null ? null : Start(config.Unet, settings);
+            figures = HeldOutFigures(run.Ema, ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize, start);
+        }
         return ctx.Finish(run, Name, last, clock, figures);
     }
 
-    /// <summary>A fresh UNet, or one holding <paramref name="init"/>'s weights where the file has them (the structure
-    /// convolutions a file of a UNet without them lacks stay at their zero start).</summary>
-    static SpatioTemporalUnet Start(UnetConfig config, string? init)
+    /// <summary>A fresh UNet, or one holding <see cref="UnetSettings.Init"/>'s weights where the file has them (the structure
+    /// convolutions a file of a UNet without them lacks stay at their zero start); all but its temporal layers frozen
+    /// with <see cref="UnetSettings.FreezeSpatial"/>.</summary>
+    static SpatioTemporalUnet Start(UnetConfig config, UnetSettings settings)
     {
         var unet = new SpatioTemporalUnet(config);
-        if (init is null) return unet;
+        if (settings.FreezeSpatial)
+            foreach (var (name, p) in unet.named_parameters())
+                p.requires_grad = SpatioTemporalUnet.IsTemporal(name);
+        if (settings.Init is not { } init) return unet;
         if (!File.Exists(init)) throw new FileNotFoundException($"--init {init} does not exist; expected a UNet weights file (a model folder's unet.safetensors).", init);
         using var file = new SafetensorsFile(init);
         var lacking = unet.state_dict().Keys.Where(k => !file.Keys.Contains(k) && !k.StartsWith("structure_convs.", StringComparison.Ordinal)).ToList();
@@ -55,21 +65,27 @@ public static class UnetStage
     /// pure noise (t = T − 1, where sampling starts; there the v error is the z_0 error), the prediction the whole sample
     /// is built on. Predicting 0 would score the latents' mean square, about 1. Then what structure is worth there
     /// (<see cref="StructureWorth"/>, the definition <c>vidiff eval</c> shares): the same error on single frames, with
-    /// each frame's own structure and with another frame's, and 1 − own / other.
+    /// each frame's own structure and with another frame's, and 1 − own / other. With <paramref name="start"/> (the
+    /// weights a run from <see cref="UnetSettings.Init"/> started from), also its held-out loss on the same batches.
     /// </summary>
     public static string HeldOutFigures(SpatioTemporalUnet model, TrainingData data, UnetInputs inputs, NoiseSchedule schedule,
-        Parameterization parameterization, UnetSettings settings, int batch)
+        Parameterization parameterization, UnetSettings settings, int batch, SpatioTemporalUnet? start = null)
     {
         if (data.HeldOutClips.Length == 0) return "no held-out clips";
         model.eval();
-        double Mean(long? t, bool images = false, bool otherStructure = false) => FixedBatchLoss(model, 32, data, inputs, schedule, parameterization,
+        start?.eval();
+        double Mean(long? t, bool images = false, bool otherStructure = false, SpatioTemporalUnet? of = null) => FixedBatchLoss(of ?? model, 32, data, inputs, schedule, parameterization,
             // The paper's sampling (t and t_s uniform, the frame's own content) whatever the run's, so figures compare across runs.
             settings with { MinSnrGamma = t is null ? settings.MinSnrGamma : null, ImageShare = images ? 1 : settings.ImageShare, MaxStructureLevel = null, HighNoiseShare = 0, MirroredContentShare = 0 }, batch,
             heldOut: true, timestep: t, otherStructure: otherStructure);
         long last = StructureWorth.Timestep(schedule);
-        double own = Mean(last, images: true), other = Mean(last, images: true, otherStructure: true);
-        var figures = FormattableString.Invariant(
-            $"held-out loss {Mean(null):F4}, z_0 MSE from pure noise {Mean(last):F4}; on single frames {own:F4}, with another frame's structure {other:F4}, structure worth {StructureWorth.Of(own, other):F3}");
+        var figures = FormattableString.Invariant($"held-out loss {Mean(null):F4}{(start is null ? "" : FormattableString.Invariant($" ({Mean(null, of: start):F4} at the start)"))}, z_0 MSE from pure noise {Mean(last):F4}");
+        // Single frames skip the temporal layers, so with the spatial weights frozen their figures are the start's.
+        if (!settings.FreezeSpatial)
+        {
+            double own = Mean(last, images: true), other = Mean(last, images: true, otherStructure: true);
+            figures += FormattableString.Invariant($"; on single frames {own:F4}, with another frame's structure {other:F4}, structure worth {StructureWorth.Of(own, other):F3}");
+        }
         model.train();
         return figures;
     }
@@ -118,13 +134,18 @@ public static class UnetStage
         var structure = cat(windows.Select(f =>
             StructureEncoder.Encode(inputs.Disparity.index_select(0, tensor(f)).to(ScalarType.Float32), rng.Next((settings.MaxStructureLevel ?? StructureEncoder.MaxLevel) + 1), h, w)).ToList(), 0);
         if (otherStructure) structure = StructureWorth.Swapped(structure);
-        var contentFrames = tensor(data.RandomFrameOf(rng, clips));
-        var content = inputs.ImageEmbeds.index_select(0, contentFrames);
-        if (settings.MirroredContentShare > 0)
-            content = where(rand([n, 1], generator: g).lt(settings.MirroredContentShare), inputs.MirroredEmbeds.index_select(0, contentFrames), content);
-        content = content.unsqueeze(1);
-        var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);
-        content = content * keep;
+        Tensor content;
+        if (inputs.NullContent is { } none) content = none.expand(n, -1, -1);
+        else
+        {
+            var contentFrames = tensor(data.RandomFrameOf(rng, clips));
+            content = inputs.ImageEmbeds.index_select(0, contentFrames);
+            if (settings.MirroredContentShare > 0)
+                content = where(rand([n, 1], generator: g).lt(settings.MirroredContentShare), inputs.MirroredEmbeds.index_select(0, contentFrames), content);
+            content = content.unsqueeze(1);
+            var keep = rand([n], generator: g).ge(settings.ContentDrop).to(ScalarType.Float32).view(n, 1, 1);
+            content = content * keep;
+        }
 
         var t = timestep is long fixedT ? full([n], fixedT, ScalarType.Int64) : randint(0, schedule.T, [n], generator: g);
         if (timestep is null && settings.HighNoiseShare > 0)
