@@ -207,6 +207,7 @@ public sealed class EditPipeline(ModelFolder model)
     /// </summary>
     Tensor TextStates(string prompt)
     {
+        using var noGrad = no_grad(); // content is an input, also where a caller trains (the UNet stage on a text-state model)
         using var scope = NewDisposeScope();
         var (ids, _) = Tokenize(prompt);
         return Model.Text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();

@@ -112,6 +112,25 @@ public sealed class VideoTrainingTests : IDisposable
         Assert.True(trained < initial, $"held-out loss {initial:F4} → {trained:F4}");
     }
 
+    /// <summary>
+    /// A text-state model (the tiny SD-2-depth pipeline imported): motion learned content-free, on the empty prompt's
+    /// states, with the spatial weights frozen; without --freeze spatial it is refused.
+    /// </summary>
+    [Fact]
+    public void ATextStateModelTrainsItsTemporalLayersOnItsNullContent()
+    {
+        CliFixture.VidiffOk("import", "--from", "diffusers", Fixtures.Path("import", "sd2depth_pipeline"), "--into", Model);
+        string videos = Path.Combine(root, "videos"), output = Path.Combine(root, "trained");
+        Directory.CreateDirectory(videos);
+        TestSource("testsrc2", "64x64", Path.Combine(videos, "shapes.mp4"));
+        Assert.Contains("--freeze spatial", Refused(videos, output));
+        CliFixture.VidiffOk("train", "--stage", "unet", "--data", videos, "--init", Model, "--freeze", "spatial", "--out", output, "--steps", "2", "--batch", "8");
+        var config = ModelFolder.ReadConfig(output);
+        Assert.Equal(ModelConfig.ContentKind.TextStates, config.Content);
+        Assert.True(config.TemporalLayersTrained);
+        using var model = ModelFolder.Load(output);
+    }
+
     /// <summary>Runs the command, which must fail with exit code 1 and one line on stderr; returns that line.</summary>
     string Refused(string videos, string output)
     {
