@@ -47,7 +47,8 @@ public static class OnnxPeer
         }
 
         int threads = Threads.Configure();
-        var (bf16, reason) = PrecisionChoice.Choose(forceBf16 ? Precision.Bf16 : Precision.Auto);
+        var (chosen, reason) = PrecisionChoice.Choose(forceBf16 ? Precision.Bf16 : Precision.Auto, CPU);
+        bool bf16 = chosen == ScalarType.BFloat16;
         Console.WriteLine($"{Cpu()}, {threads} threads for each engine; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; libtorch {__version__}");
         Console.WriteLine(bf16 ? $"Vidiff also runs in bf16 ({reason})" : $"Vidiff bf16 left out ({reason}); --bf16 runs it anyway");
         Console.WriteLine();

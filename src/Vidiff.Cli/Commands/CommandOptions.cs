@@ -50,6 +50,12 @@ static class CommandOptions
         return null;
     }
 
+    public static Option<string> Device() => new("--device")
+    {
+        Description = $"Where the networks run: {DeviceChoice.Expected} (vidiff info lists the devices TorchSharp sees here); one that is not there is refused.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
     public static Option<bool> Bf16() => new("--bf16")
     {
         Description = "Run the networks in bfloat16: faster where the CPU has bf16 matrix units (see vidiff info), slightly less exact.",
@@ -58,7 +64,7 @@ static class CommandOptions
     /// <summary>`--dtype` and its shorthand `--bf16`, for the commands that run networks to make outputs.</summary>
     public static (Option<Precision> Dtype, Option<bool> Bf16) PrecisionOptions() => (new("--dtype")
     {
-        Description = $"Precision of the networks: auto (bf16 where this CPU multiplies it at least {PrecisionChoice.MinSpeedup}× as fast as fp32, measured at start as vidiff info does; fp32 elsewhere), bf16 or fp32.",
+        Description = $"Precision of the networks: auto (a half type where the device multiplies it at least {PrecisionChoice.MinSpeedup}× as fast as fp32, measured at start as vidiff info does: bf16 on the CPU, bf16 else fp16 on CUDA; fp32 elsewhere), bf16, fp16 (CUDA only) or fp32.",
         DefaultValueFactory = _ => Precision.Auto,
     }, new("--bf16") { Description = "The same as --dtype bf16." });
 

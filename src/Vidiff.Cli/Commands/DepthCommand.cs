@@ -22,18 +22,21 @@ static class DepthCommand
         var raw = new Option<bool>("--raw") { Description = "Also write 16-bit PNGs of the normalised depth to OUT.raw/." };
         var model = CommandOptions.Model();
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs." };
+        var device = CommandOptions.Device();
         var frames = new FrameOptions();
         var command = new Command("depth", "Write the depth video of an input as the edit sees it (per-clip normalised, colour-mapped).") { input, output, raw, model };
         frames.AddTo(command);
         command.Add(overwrite);
+        command.Add(device);
         command.SetAction(parse => CommandErrors.Run(() => Run(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(raw),
-            parse.GetValue(model), frames.Read(parse), parse.GetValue(overwrite))));
+            parse.GetValue(model), frames.Read(parse), parse.GetValue(overwrite), parse.GetValue(device)!)));
         return command;
     }
 
-    static int Run(string inputArg, string outputArg, bool raw, string? modelArg, FrameOptions.Values frames, bool overwrite)
+    static int Run(string inputArg, string outputArg, bool raw, string? modelArg, FrameOptions.Values frames, bool overwrite, string deviceArg)
     {
         var clock = Stopwatch.StartNew();
+        var device = DeviceChoice.Parse(deviceArg);
         using var cooperate = Shutdown.Cooperate();
         var input = CommandOptions.CheckInput(inputArg);
         var modelPath = CommandOptions.ResolveModel(modelArg);
@@ -42,7 +45,7 @@ static class DepthCommand
         var rawDir = Path.TrimEndingDirectorySeparator(output) + ".raw";
         if (raw) OutputPaths.Check(rawDir, overwrite, folder: true, reads);
         Threads.Configure();
-        using var model = ModelFolder.Load(modelPath);
+        using var model = ModelFolder.Load(modelPath, device: device);
         var (width, height) = frames.Size ?? (model.Config.Width, model.Config.Height);
         var video = FrameOptions.Open(input, frames, width, height);
 

@@ -10,6 +10,7 @@ using Vidiff.Diffusion;
 using Vidiff.Media;
 using Vidiff.Pipelines;
 using Vidiff.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vidiff.Cli.Commands;
@@ -47,6 +48,7 @@ static class EditCommand
         var preview = new Option<bool>("--preview") { Description = "Also write OUT.preview.mp4 (input | depth | structure at t_s | output) and OUT.preview.png (the same for four frames across the clip, one row each)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output." };
         var precision = CommandOptions.PrecisionOptions();
+        var device = CommandOptions.Device();
         var frames = new FrameOptions();
 
         var command = new Command("edit", "Edit a video: keep its structure (depth), take new content from a prompt or an image.")
@@ -59,13 +61,14 @@ static class EditCommand
         command.Add(overwrite);
         command.Add(precision.Dtype);
         command.Add(precision.Bf16);
+        command.Add(device);
         command.SetAction(parse => CommandErrors.Run(() => Run(new EditRequest(
             parse.GetValue(input)!, parse.GetValue(prompt), parse.GetValue(image), parse.GetValue(output), parse.GetValue(model),
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
                 GuidanceForm: parse.GetValue(form), Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
             parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision),
-            [.. (parse.GetValue(adapter) ?? []).Select(AdapterChoice.Parse)]))));
+            parse.GetValue(device)!, [.. (parse.GetValue(adapter) ?? []).Select(AdapterChoice.Parse)]))));
         return command;
     }
 
@@ -96,8 +99,9 @@ static class EditCommand
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance} ({options.GuidanceForm.ToString()!.ToLowerInvariant()} guidance)");
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, config.WindowFrames, config.WindowOverlap).Windows.Count} of {config.WindowFrames} frames, overlap {config.WindowOverlap}");
-        summary.AddRow("threads, dtype", $"{run.Threads}, {(run.Dtype.Bf16 ? "bfloat16" : "float32")} ({CommandErrors.Escape(run.Dtype.Reason)})" +
-            (run.Dtype.Bf16 && NativeRuntime.OneDnnDisabledReason is not null ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
+        summary.AddRow("device, threads, dtype", $"{run.Device}, {run.Threads}, {EditRun.LongName(run.Dtype.Dtype)} ({CommandErrors.Escape(run.Dtype.Reason)})" +
+            (run.Dtype.Dtype == ScalarType.BFloat16 && run.Device.type == DeviceType.CPU && NativeRuntime.OneDnnDisabledReason is not null
+                ? " (slow here: oneDNN is off on this CPU, see vidiff info)" : ""));
         return summary;
     }
 

@@ -26,8 +26,11 @@ sealed class EditRun : IDisposable
     public EditOptions Options { get; }
     public int Threads { get; }
 
-    /// <summary>Whether the networks run in bf16, and why (`--dtype`, <see cref="PrecisionChoice"/>).</summary>
-    public (bool Bf16, string Reason) Dtype { get; }
+    /// <summary>Where the networks run (`--device`, <see cref="DeviceChoice"/>).</summary>
+    public Device Device => Model.Device;
+
+    /// <summary>The dtype the networks run in, and why (`--dtype`, <see cref="PrecisionChoice"/>).</summary>
+    public (ScalarType Dtype, string Reason) Dtype { get; }
     public string OutputPath { get; }
     public string PreviewVideo { get; }
     public string PreviewImage { get; }
@@ -42,7 +45,7 @@ sealed class EditRun : IDisposable
     public sealed record AppliedAdapter(string Path, double Scale, string Sha256, int Updates, int TextEncoderTensors);
 
     EditRun(EditRequest request, string input, string modelPath, ModelFolder model, FrameOptions.Opened video, EditOptions options, int threads,
-        (bool, string) dtype, string outputPath, string previewVideo, string previewImage, string settingsPath, Tensor? image, Tensor? negativeImage, Stopwatch clock)
+        (ScalarType, string) dtype, string outputPath, string previewVideo, string previewImage, string settingsPath, Tensor? image, Tensor? negativeImage, Stopwatch clock)
     {
         (Request, Input, ModelPath, Model, Video, Options, Threads, Dtype) = (request, input, modelPath, model, video, options, threads, dtype);
         (OutputPath, PreviewVideo, PreviewImage, SettingsPath, this.image, this.negativeImage, Clock) = (outputPath, previewVideo, previewImage, settingsPath, image, negativeImage, clock);
@@ -51,7 +54,9 @@ sealed class EditRun : IDisposable
     public static EditRun Prepare(EditRequest r)
     {
         var clock = Stopwatch.StartNew();
-        // Everything that can be checked cheaply is checked before the model loads.
+        // Everything that can be checked cheaply is checked before the model loads, the device first: a device that
+        // is not there fails at once instead of the edit running for hours on the CPU.
+        var device = DeviceChoice.Parse(r.Device);
         if ((r.Prompt is null) == (r.Image is null))
             throw new ArgumentException("Give exactly one of -p/--prompt TEXT and --image FILE.");
         if (r.Negative is not null && r.NegativeImage is not null)
@@ -78,8 +83,8 @@ sealed class EditRun : IDisposable
             throw new IOException($"Output {settingsPath} is not a settings file Vidiff wrote; --overwrite replaces only what an earlier run wrote. Move it, or choose another output.");
 
         int threads = Runtime.Threads.Configure();
-        var dtype = PrecisionChoice.Choose(r.Precision);
-        var model = ModelFolder.Load(modelPath, dtype.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        var dtype = PrecisionChoice.Choose(r.Precision, device);
+        var model = ModelFolder.Load(modelPath, dtype.Dtype, device);
         Tensor? image = null, negativeImage = null;
         try
         {
@@ -148,7 +153,7 @@ sealed class EditRun : IDisposable
             }
         }
         PipelineTime = pipelineClock.Elapsed;
-        WriteSettings(SettingsPath, r, Adapters, Options, Dtype, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
+        WriteSettings(SettingsPath, r, Adapters, Options, Device, Dtype, Input, Video, OutputPath, ModelPath, Model.Config, Clock.Elapsed, r.Overwrite);
         return began;
     }
 
@@ -178,7 +183,7 @@ sealed class EditRun : IDisposable
     }
 
     /// <summary>OUT.json: every setting as resolved, the model's identity and the seed, and the command that reproduces the result.</summary>
-    static void WriteSettings(string path, EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, (bool Bf16, string Reason) dtype, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
+    static void WriteSettings(string path, EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, Device device, (ScalarType Dtype, string Reason) dtype, string input, FrameOptions.Opened video, string output, string modelPath, ModelConfig config, TimeSpan elapsed, bool replace)
     {
         var settings = new Dictionary<string, object?>
         {
@@ -213,10 +218,11 @@ sealed class EditRun : IDisposable
             ["frame_rate"] = video.FrameRate,
             ["window_frames"] = config.WindowFrames,
             ["window_overlap"] = config.WindowOverlap,
-            ["dtype"] = dtype.Bf16 ? "bfloat16" : "float32",
+            ["device"] = DeviceChoice.Name(device),
+            ["dtype"] = LongName(dtype.Dtype),
             ["dtype_reason"] = dtype.Reason,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
-            ["command"] = Reproduce(r, adapters, o, dtype.Bf16, input, output, modelPath, video),
+            ["command"] = Reproduce(r, adapters, o, device, dtype.Dtype, input, output, modelPath, video),
         };
         var json = JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")), replace);
@@ -236,7 +242,10 @@ sealed class EditRun : IDisposable
         }
     }
 
-    static string Reproduce(EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, bool bf16, string input, string output, string modelPath, FrameOptions.Opened video)
+    /// <summary>"float32", "bfloat16", "float16": as the summary and OUT.json name a dtype.</summary>
+    public static string LongName(ScalarType dtype) => dtype.ToString().ToLowerInvariant();
+
+    static string Reproduce(EditRequest r, IReadOnlyList<AppliedAdapter> adapters, EditOptions o, Device device, ScalarType dtype, string input, string output, string modelPath, FrameOptions.Opened video)
     {
         var args = new List<string> { "vidiff", "edit", input };
         if (r.Prompt is not null) args.AddRange(["-p", r.Prompt]);
@@ -250,7 +259,7 @@ sealed class EditRun : IDisposable
             "--steps", Invariant(o.Steps), "--sampler", o.Sampler.ToString()!.ToLowerInvariant(), "--seed", Invariant(o.Seed),
             "--size", $"{video.Width}x{video.Height}", "--fit", r.Frames.Fit.ToString().ToLowerInvariant()]);
         args.AddRange(r.Frames.Arguments());
-        args.AddRange(["--dtype", bf16 ? "bf16" : "fp32"]);
+        args.AddRange(["--device", DeviceChoice.Name(device), "--dtype", PrecisionChoice.Name(dtype)]);
         return string.Join(' ', args.Select(Quote));
     }
 

@@ -37,21 +37,24 @@ static class EvalCommand
         var sheet = new Option<string?>("--sheet") { Description = "Write a PNG, one row per clip (middle frame): input | object colour edit | the same with the true mask outlined | perfect object edit (rendered) | floor colour edit | reference | reference edit | own-frame edit." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing --out, --markdown and --sheet files." };
         var precision = CommandOptions.PrecisionOptions();
+        var device = CommandOptions.Device();
         var command = new Command("eval", "Measure a model on held-out synthetic clips: structure, content from text and image, temporal and prompt consistency, speed.")
         {
-            model, clips, guidanceClips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, precision.Dtype, precision.Bf16,
+            model, clips, guidanceClips, frames, seed, trainSeed, steps, ts, data, output, markdown, sheet, overwrite, precision.Dtype, precision.Bf16, device,
         };
         command.SetAction(parse => CommandErrors.Run(() => Run(new Request(parse.GetValue(model), parse.GetValue(clips), parse.GetValue(guidanceClips), parse.GetValue(frames),
             parse.GetValue(seed), parse.GetValue(trainSeed), parse.GetValue(steps), ParseLevels(parse.GetValue(ts)), parse.GetValue(data),
-            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision)))));
+            parse.GetValue(output), parse.GetValue(markdown), parse.GetValue(sheet), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision),
+            parse.GetValue(device)!))));
         return command;
     }
 
     sealed record Request(string? Model, int Clips, int GuidanceClips, int Frames, int Seed, int TrainSeed, int? Steps, int[]? Levels, string? Data,
-        string? Output, string? Markdown, string? Sheet, bool Overwrite, Precision Precision);
+        string? Output, string? Markdown, string? Sheet, bool Overwrite, Precision Precision, string Device);
 
     static int Run(Request r)
     {
+        var device = DeviceChoice.Parse(r.Device);
         if (r.Clips < 1) throw new ArgumentException($"--clips must be at least 1, got {r.Clips}.");
         if (r.GuidanceClips < 1) throw new ArgumentException($"--guidance-clips must be at least 1, got {r.GuidanceClips}.");
         if (r.Frames < 2) throw new ArgumentException($"--frames must be at least 2, got {r.Frames}.");
@@ -61,8 +64,8 @@ static class EvalCommand
         var markdownPath = r.Markdown is null ? null : OutputPaths.Check(r.Markdown, r.Overwrite, folder: false, (modelPath, "the model folder"));
         var sheetPath = r.Sheet is null ? null : OutputPaths.Check(r.Sheet, r.Overwrite, folder: false, (modelPath, "the model folder"));
         int threads = Threads.Configure();
-        var dtype = PrecisionChoice.Choose(r.Precision);
-        using var model = ModelFolder.Load(modelPath, dtype.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
+        var dtype = PrecisionChoice.Choose(r.Precision, device);
+        using var model = ModelFolder.Load(modelPath, dtype.Dtype, device);
         var config = model.Config;
         // A model of another world (or a public checkpoint) would be measured on words it never read: refused by name.
         ColourPrompts.CheckTokenizer(model.Tokenizer, config.Clip.Text.VocabSize, Path.Combine(modelPath, ModelFolder.TokenizerFolder));
@@ -112,7 +115,7 @@ static class EvalCommand
                 f.Pass switch { true => "[green]PASS[/]", false => "[red]MISS[/]", null => "" });
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(CommandErrors.Escape($"{report.Clips.Count} held-out clips of {report.Frames} frames ({report.GuidancePairs.Count} for guidance; {dataPath}), {report.Steps} steps, " +
-            $"model {config.Name} ({modelPath}), {threads} threads, {(dtype.Bf16 ? "bfloat16" : "float32")} ({dtype.Reason}), {report.Seconds:F1} s"));
+            $"model {config.Name} ({modelPath}), {DeviceChoice.Name(device)}, {threads} threads, {EditRun.LongName(dtype.Dtype)} ({dtype.Reason}), {report.Seconds:F1} s"));
 
         if (outputPath is not null)
         {
@@ -125,9 +128,10 @@ static class EvalCommand
                 ["seed"] = r.Seed,
                 ["train_seed"] = r.TrainSeed,
                 ["threads"] = threads,
-                ["dtype"] = dtype.Bf16 ? "bfloat16" : "float32",
+                ["device"] = DeviceChoice.Name(device),
+                ["dtype"] = EditRun.LongName(dtype.Dtype),
                 ["dtype_reason"] = dtype.Reason,
-                ["command"] = Reproduce(r, dtype.Bf16, modelPath, dataPath),
+                ["command"] = Reproduce(r, device, dtype.Dtype, modelPath, dataPath),
                 ["report"] = report,
             };
             var text = JsonSerializer.Serialize(json, Json);
@@ -170,13 +174,13 @@ static class EvalCommand
         return levels;
     }
 
-    static string Reproduce(Request r, bool bf16, string modelPath, string dataPath)
+    static string Reproduce(Request r, TorchSharp.torch.Device device, TorchSharp.torch.ScalarType dtype, string modelPath, string dataPath)
     {
         var args = new List<string> { "vidiff", "eval", "--model", modelPath, "--clips", $"{r.Clips}", "--guidance-clips", $"{r.GuidanceClips}", "--frames", $"{r.Frames}",
             "--seed", $"{r.Seed}", "--train-seed", $"{r.TrainSeed}", "--data", dataPath };
         if (r.Steps is int steps) args.AddRange(["--steps", $"{steps}"]);
         if (r.Levels is not null) args.AddRange(["--ts", string.Join(',', r.Levels)]);
-        args.AddRange(["--dtype", bf16 ? "bf16" : "fp32"]);
+        args.AddRange(["--device", DeviceChoice.Name(device), "--dtype", PrecisionChoice.Name(dtype)]);
         return string.Join(' ', args);
     }
 

@@ -11,8 +11,8 @@ static class InfoCommand
 {
     public static Command Create()
     {
-        var check = new Option<bool>("--check") { Description = "Only run a small tensor operation and report whether it gave the right result." };
-        var command = new Command("info", "Print versions, the native library in use, threads, and whether bf16 matmul is fast on this CPU.") { check };
+        var check = new Option<bool>("--check") { Description = "Only run a small tensor operation, report whether it gave the right result, and list the devices." };
+        var command = new Command("info", "Print versions, the native library in use, the devices TorchSharp sees, threads, and whether bf16 matmul is fast on this CPU.") { check };
         command.SetAction(parse => Run(parse.GetValue(check)));
         return command;
     }
@@ -26,7 +26,13 @@ static class InfoCommand
             Console.WriteLine($"tensor check: {(ok ? "ok" : "FAILED")}");
             if (!ok) return 1;
         }
-        if (checkOnly) return 0;
+        // What --device takes here; a GPU's name and memory are not in TorchSharp's API.
+        var devices = $"{string.Join(", ", DeviceChoice.Names())} (libtorch backend: {DeviceChoice.Backend})";
+        if (checkOnly)
+        {
+            Console.WriteLine($"devices: {devices}");
+            return 0;
+        }
 
         int threads = Threads.Configure();
         var table = new Table().HideHeaders().AddColumns("", "");
@@ -34,6 +40,7 @@ static class InfoCommand
         table.AddRow(".NET", RuntimeInformation.FrameworkDescription);
         table.AddRow("OS", RuntimeInformation.OSDescription);
         table.AddRow("TorchSharp", NativeRuntime.TorchSharpVersion);
+        table.AddRow("devices", devices);
         table.AddRow("native shim", Markup.Escape(NativeRuntime.ShimPath ?? "(default search)"));
         table.AddRow("libstdc++ fix", NativeRuntime.WeakenedVersions.Count == 0
             ? "not needed (system libstdc++ has every version the shim asks for)"
@@ -47,7 +54,7 @@ static class InfoCommand
         double bf16 = MatmulPeak.Measure(ScalarType.BFloat16);
         table.AddRow("matmul fp32", $"{fp32:F0} GFLOP/s");
         bool fast = bf16 >= PrecisionChoice.MinSpeedup * fp32 && NativeRuntime.OneDnnDisabledReason is null;
-        table.AddRow("matmul bf16", $"{bf16:F0} GFLOP/s ({bf16 / fp32:F1}× fp32: bf16 is {(fast ? "fast" : "not fast")} here, so --dtype auto runs {(fast ? "bf16" : "fp32")})");
+        table.AddRow("matmul bf16", $"{bf16:F0} GFLOP/s ({bf16 / fp32:F1}× fp32: bf16 is {(fast ? "fast" : "not fast")} here, so --dtype auto runs {(fast ? "bf16" : "fp32")} on the CPU)");
         AnsiConsole.Write(table);
         return 0;
     }

@@ -25,9 +25,10 @@ static class ServeCommand
         var maxUpload = CommandOptions.Number<int>("--max-upload-mb", "Largest upload accepted, in MB (default 200).");
         var maxSeconds = CommandOptions.Number<double>("--max-seconds", "Longest video accepted, in seconds (default 120).");
         var maxSide = CommandOptions.Number<int>("--max-side", "Largest video side accepted, in pixels (default 1920).");
+        var device = CommandOptions.Device();
         var command = new Command("serve", "Vidiff Studio: a web app for editing videos, on a job queue that scales out to many workers.")
         {
-            port, host, data, models, role, database, token, jobs, takeover, maxUpload, maxSeconds, maxSide,
+            port, host, data, models, role, database, token, jobs, takeover, maxUpload, maxSeconds, maxSide, device,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -40,6 +41,7 @@ static class ServeCommand
                 MaxUploadBytes = (long)(parse.GetValue(maxUpload) ?? (int)(o.MaxUploadBytes >> 20)) << 20,
                 MaxSeconds = parse.GetValue(maxSeconds) ?? o.MaxSeconds,
                 MaxSide = parse.GetValue(maxSide) ?? o.MaxSide,
+                Device = parse.GetValue(device)!,
                 Invisibility = parse.GetValue(takeover) is { } t ? TimeSpan.FromSeconds(t) : o.Invisibility,
             };
             // Only the shared queue hands jobs over; SQLite's single process has no other worker to hand them to.
@@ -52,6 +54,7 @@ static class ServeCommand
 
     static int Run(StudioOptions o)
     {
+        DeviceChoice.Parse(o.Device); // a worker meant for a GPU refuses to start without it, rather than take jobs to run on the CPU
         if (o.Port is < 1 or > 65535) throw new ArgumentException($"--port {o.Port} is outside 1..65535.");
         if (o.Jobs < 1) throw new ArgumentException($"--jobs expects a positive integer, got {o.Jobs}.");
         if (o.Invisibility < StudioOptions.MinTakeover || o.Invisibility > StudioOptions.MaxTakeover)

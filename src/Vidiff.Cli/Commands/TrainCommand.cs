@@ -43,6 +43,7 @@ static class TrainCommand
         var maxTs = new Option<int?>("--max-ts") { Description = $"unet: draw t_s from 0..N only (default: all of 0..{StructureEncoder.MaxLevel}); 0 for the paper's first phase of full structure." };
         var highNoise = new Option<double>("--high-noise-share") { Description = "unet: share of samples with t in the noisiest tenth of the schedule, where structure is the layout's only source (default 0: uniform t)." };
         var mirrored = new Option<double>("--mirrored-content-share") { Description = "unet: share of samples whose content is the CLIP embedding of the mirrored frame, so layout must come from structure (default 0)." };
+        var device = CommandOptions.Device();
         var init = new Option<string?>("--init")
         {
             Description = "unet: start from this UNet weights file (e.g. an earlier model's unet.safetensors) instead of random weights; structure convolutions it lacks start at zero. "
@@ -55,7 +56,7 @@ static class TrainCommand
         var stride = new Option<int>("--stride") { Description = "unet on videos: take every N-th frame of each video.", DefaultValueFactory = _ => 1 };
         var command = new Command("train", "Train one stage of a model on a synthetic data set (autoencoder, depth, clip, prior, unet), or a model's UNet on your videos.")
         {
-            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs, highNoise, mirrored, init, output, freeze, frames, stride,
+            stage, data, model, steps, minutes, batch, lr, bf16, seed, imageShare, maxTs, highNoise, mirrored, init, output, freeze, frames, stride, device,
         };
         command.SetAction(parse =>
         {
@@ -65,18 +66,19 @@ static class TrainCommand
                 LearningRate: parse.GetValue(lr) ?? defaultLr, Bf16: parse.GetValue(bf16), Minutes: parse.GetValue(minutes), Seed: parse.GetValue(seed));
             var unet = new UnetSettings(ImageShare: parse.GetValue(imageShare), MaxStructureLevel: parse.GetValue(maxTs), HighNoiseShare: parse.GetValue(highNoise),
                 MirroredContentShare: parse.GetValue(mirrored), Init: parse.GetValue(init) is { } i ? Path.GetFullPath(i) : null, FreezeSpatial: parse.GetValue(freeze) is not null);
-            return Run(name, parse.GetValue(data)!, parse.GetValue(model), parse.GetValue(output), options, unet, parse.GetValue(frames), parse.GetValue(stride));
+            return Run(name, parse.GetValue(data)!, parse.GetValue(model), parse.GetValue(output), parse.GetValue(device)!, options, unet, parse.GetValue(frames), parse.GetValue(stride));
         });
         return command;
     }
 
-    static int Run(string stage, string dataDir, string? modelDir, string? outDir, TrainingOptions options, UnetSettings unet, int? frames, int stride)
+    static int Run(string stage, string dataDir, string? modelDir, string? outDir, string deviceArg, TrainingOptions options, UnetSettings unet, int? frames, int stride)
     {
         // The first Ctrl+C (SIGINT) or `kill` (SIGTERM) ends the stage cleanly (checkpoint and export), a second one kills
         // the process; SIGTERM matters for background runs, where SIGINT is ignored.
         using var cooperate = Shutdown.Cooperate();
         try
         {
+            options = options with { Device = DeviceChoice.Parse(deviceArg) };
             Threads.Configure();
             if (options.Steps < 1 || options.BatchSize < 1) throw new ArgumentException($"--steps and --batch must be positive, got {options.Steps} and {options.BatchSize}");
             foreach (var (name, share) in new[] { ("--high-noise-share", unet.HighNoiseShare), ("--mirrored-content-share", unet.MirroredContentShare) })
@@ -100,6 +102,7 @@ static class TrainCommand
             var configPath = Path.Combine(modelDir!, ModelFolder.ConfigFile);
             AnsiConsole.MarkupLine($"loading [bold]{Markup.Escape(dataDir)}[/]…");
             using var data = TrainingData.Open(dataDir);
+            data.Device = options.Device!;
             return Report(stage, modelDir!, Progress(stage, options.Steps, progress =>
             {
                 var ctx = new StageContext(data, modelDir!, options, progress, Shutdown.Token);

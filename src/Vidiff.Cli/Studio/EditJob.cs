@@ -13,7 +13,7 @@ namespace Vidiff.Cli.Studio;
 /// all-or-nothing. No automatic retries: a bad input fails the same way every time, and a worker that dies is not a
 /// failure of the job (the queue hands the job on).
 /// </summary>
-public sealed class EditJob(JobStore store, ModelCatalog models)
+public sealed class EditJob(JobStore store, ModelCatalog models, StudioOptions options)
 {
     /// <summary>Status writes at most this often; phase changes and the end are written at once.</summary>
     static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
@@ -32,7 +32,7 @@ public sealed class EditJob(JobStore store, ModelCatalog models)
         try
         {
             var model = models.Find(spec.Model) ?? throw new ArgumentException($"Model '{spec.Model}' is not in this worker's catalogue (--models).");
-            using var run = EditRun.Prepare(spec.ToRequest(store.PathOf(id), model.Path));
+            using var run = EditRun.Prepare(spec.ToRequest(store.PathOf(id), model.Path) with { Device = options.Device });
             var written = Stopwatch.StartNew();
             string? phase = null;
             run.Execute(new SyncProgress<EditProgress>(p =>

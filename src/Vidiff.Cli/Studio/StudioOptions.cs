@@ -11,7 +11,8 @@ public enum StudioRole
 /// <summary>
 /// `vidiff serve`'s settings. <see cref="Database"/> null: one process with its job queue in SQLite under
 /// <see cref="Data"/>; a PostgreSQL connection string: web and worker processes on any number of machines sharing the
-/// database and the <see cref="Data"/> folder (docs/scale-out.md).
+/// database and the <see cref="Data"/> folder (docs/scale-out.md). <see cref="Device"/>: where this process's workers run
+/// the networks (`--device`), so one GPU machine's workers and another CPU machine's can share a queue.
 /// </summary>
 public sealed record StudioOptions(
     string Data,
@@ -24,7 +25,8 @@ public sealed record StudioOptions(
     int Jobs = 1,
     long MaxUploadBytes = 200L << 20,
     double MaxSeconds = 120,
-    int MaxSide = 1920)
+    int MaxSide = 1920,
+    string Device = "cpu")
 {
     /// <summary>How long a job a worker took may go without that worker's heartbeat before another worker takes it
     /// (PostgreSQL; the heartbeat slides it while the worker lives). `vidiff serve --takeover-seconds`.</summary>

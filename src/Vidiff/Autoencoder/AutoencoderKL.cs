@@ -54,7 +54,7 @@ public sealed class AutoencoderKL : Module
         return PerFrame(video, chunk, frames =>
         {
             var (mean, logVar) = Encode(frames);
-            var z = generator is null ? mean : mean + (0.5 * logVar).exp() * randn(mean.shape, mean.dtype, mean.device, generator: generator);
+            var z = generator is null ? mean : mean + (0.5 * logVar).exp() * randn(mean.shape, mean.dtype, generator: generator).to(mean.device);
             return z * Config.ScalingFactor;
         });
     }

@@ -53,6 +53,9 @@ public sealed class ModelFolder : IDisposable
     public DptDepthEstimator Depth { get; }
     public ClipTokenizer Tokenizer { get; }
 
+    /// <summary>Where the networks are: inputs go here, and every tensor the pipelines make follows them.</summary>
+    public Device Device => Unet.parameters().First().device;
+
     ModelFolder(ModelConfig config, ClipTokenizer tokenizer, Func<string, nn.Module> build)
     {
         Config = config;
@@ -108,9 +111,10 @@ public sealed class ModelFolder : IDisposable
     /// not while other threads build modules) and read from its file converted tensor by tensor, so the peak memory is the
     /// networks in <paramref name="dtype"/>. Everything is checked before any network is built: a missing
     /// file or an inconsistent config fails naming the file; a weight file that does not match the config fails naming
-    /// the file and key (strict loading).
+    /// the file and key (strict loading). The networks are read into CPU memory and then moved to <paramref name="device"/>
+    /// (the CPU if null), each whole, so a GPU's memory holds them once too.
     /// </summary>
-    public static ModelFolder Load(string directory, ScalarType dtype = ScalarType.Float32)
+    public static ModelFolder Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         if (File.Exists(directory))
             throw new IOException($"Model folder {directory} is a file; expected a folder holding {ConfigFile} and the weights (vidiff model new and vidiff import make one).");
@@ -128,7 +132,10 @@ public sealed class ModelFolder : IDisposable
         try
         {
             foreach (var (file, module) in model.Networks)
+            {
                 ModuleWeights.Load(module, Path.Combine(directory, file), strict: true);
+                if (device is not null && device.type != DeviceType.CPU) module.to(device);
+            }
             model.ForInference();
             return model;
         }

@@ -83,8 +83,8 @@ public sealed class NoiseSchedule
     Tensor AlphaBar(Tensor t)
     {
         if (t.dim() != 1) throw new ArgumentException($"Timesteps must have shape [B], got [{string.Join(", ", t.shape)}].", nameof(t));
-        using var table = tensor(alphasCumprod, float64);
-        using var index = t.to(int64, CPU);
+        using var table = tensor(alphasCumprod, float64, t.device);
+        using var index = t.to(int64);
         if (index.numel() > 0 && (index.min().item<long>() < 0 || index.max().item<long>() >= T))
             throw new ArgumentOutOfRangeException(nameof(t), $"Timesteps must lie in [0, {T - 1}].");
         return table[index];

@@ -77,6 +77,10 @@ public abstract class Sampler(NoiseSchedule schedule, Parameterization parameter
 
     protected static Tensor Scalar(double value, Tensor like) => tensor(value, like.dtype, like.device);
 
-    protected static Tensor Noise(Tensor like, Generator? generator) =>
-        randn(like.shape, like.dtype, like.device, generator: generator);
+    /// <summary>Drawn on the CPU, whose generator gives the same numbers everywhere, and moved to <paramref name="like"/>'s device.</summary>
+    protected static Tensor Noise(Tensor like, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        return randn(like.shape, like.dtype, generator: generator).to(like.device).MoveToOuterDisposeScope();
+    }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -69,7 +70,7 @@ public sealed class Conv : nn.Module<Tensor, Tensor>
     {
         long inChannels = w.shape[transposed ? 0 : 1], outChannels = w.shape[transposed ? 1 : 0];
         long padIn = Whole(inChannels) - inChannels, padOut = Whole(outChannels) - outChannels;
-        if (!PadsChannelBlocks || padIn == 0 && padOut == 0) return Raw(x, w, b, stride, padding, transposed);
+        if (!PadsChannelBlocks || x.device_type != DeviceType.CPU || padIn == 0 && padOut == 0) return Raw(x, w, b, stride, padding, transposed);
 
         using var scope = NewDisposeScope();
         var spatial = new long[2 * ((int)w.dim() - 2)];
@@ -105,9 +106,11 @@ public sealed class Conv : nn.Module<Tensor, Tensor>
     /// <summary>In inference, a channels-last 3×3 weight (stride 1, padding 1) of a million values or more on 8×8
     /// pixels or fewer: there oneDNN's reorder of the weight at each call costs more than the arithmetic (1280 → 1280
     /// channels at 8×8: 63 ms, against 20 ms as one matrix product; the SD 1.5-shaped UNet's pass 1.18× → 1.12× ORT's
-    /// time). Smaller weights reorder in no time, and there the nine windows' extra ops would cost more than they save.</summary>
+    /// time). Smaller weights reorder in no time, and there the nine windows' extra ops would cost more than they save.
+    /// oneDNN's reorder is the CPU's: a GPU's convolutions are left to cuDNN.</summary>
     internal static bool IsWindowProduct(Tensor x, Tensor w, long stride, long padding) => stride == 1 && padding == 1 && x.dim() == 4
-        && x.shape[2] * x.shape[3] <= 64 && w.shape[2] == 3 && w.shape[3] == 3 && w.numel() >= 1 << 20 && w.stride(1) == 1 && !is_grad_enabled();
+        && x.shape[2] * x.shape[3] <= 64 && w.shape[2] == 3 && w.shape[3] == 3 && w.numel() >= 1 << 20 && w.stride(1) == 1 && !is_grad_enabled()
+        && x.device_type == DeviceType.CPU;
 
     /// <summary>A 3×3 convolution (stride 1, padding 1) as one matrix product: the nine shifted windows of each pixel,
     /// [N·H·W, 9·C], by the channels-last weight read in place as [9·C, out]. The output is channels-last.</summary>

@@ -5,6 +5,7 @@ using Vidiff.Clip;
 using Vidiff.Diffusion;
 using Vidiff.Prior;
 using Vidiff.Structure;
+using Vidiff.Unet;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -13,7 +14,8 @@ namespace Vidiff.Pipelines;
 /// <summary>
 /// Video in, video out: Gen-1's inference (paper §3–§5, design.md "Data flow of an edit"), top to bottom in
 /// <see cref="Run"/>. Memory is bounded by the window and the read chunk, not the clip: frames are streamed twice at
-/// most (structure; the preview), and only latent-size tensors of the whole clip are kept.
+/// most (structure; the preview), and only latent-size tensors of the whole clip are kept. Everything runs on the
+/// model's device; frames cross to it as they are read and back to the CPU as they are written, and nothing else does.
 /// </summary>
 public sealed class EditPipeline(ModelFolder model)
 {
@@ -49,10 +51,11 @@ public sealed class EditPipeline(ModelFolder model)
             ? Content(options.NegativePrompt, options.NegativeImage, options.Seed)
             : NullContent();
 
-        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone.
+        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone: drawn on the CPU, whose generator gives the same
+        // numbers everywhere, so a seed gives the same video on any device.
         var latentChannels = Model.Config.Autoencoder.LatentChannels;
         using var generator = new Generator((ulong)options.Seed);
-        using var noise = randn([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator: generator);
+        using var noise = Noise([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator);
 
         // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step.
         var plan = FrameWindows.Plan(frameCount, Model.Config.WindowFrames, Model.Config.WindowOverlap);
@@ -64,7 +67,7 @@ public sealed class EditPipeline(ModelFolder model)
         };
         int steps = options.Steps!.Value, stepsDone = 0;
         var denoiseClock = Stopwatch.StartNew();
-        var denoiser = Windowed(plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, (window, windows) =>
+        var denoiser = Windowed(Model.Unet, plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, (window, windows) =>
         {
             double done = stepsDone + (double)window / windows;
             var remaining = TimeSpan.FromSeconds(denoiseClock.Elapsed.TotalSeconds / done * (steps - done));
@@ -82,12 +85,12 @@ public sealed class EditPipeline(ModelFolder model)
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var frames = Model.Autoencoder.DecodeVideo(z0.narrow(2, start, n)).squeeze(0).transpose(0, 1).clamp(-1, 1);
-                write(frames);
+                write(frames.cpu());
                 if (inputs is not null && writePreview is not null)
                 {
                     if (!inputs.MoveNext()) throw new InvalidOperationException("The input gave fewer frames on the second read than on the first.");
                     using var input = inputs.Current;
-                    writePreview(Preview(input, structure.narrow(2, start, n), depthRange, frames));
+                    writePreview(Preview(input.to(Model.Device), structure.narrow(2, start, n), depthRange, frames).cpu());
                 }
                 start += n;
                 Report(EditProgress.Phase.Decode, start);
@@ -119,7 +122,7 @@ public sealed class EditPipeline(ModelFolder model)
             cancel.ThrowIfCancellationRequested();
             CheckFrames(chunk, stride);
             using var inner = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk).to(float32);
+            var depth = Model.Depth.forward(chunk.to(Model.Device)).to(float32);
             min = Math.Min(min, depth.min().item<float>());
             max = Math.Max(max, depth.max().item<float>());
             var obscured = StructureEncoder.Obscure(depth, ts);
@@ -139,9 +142,10 @@ public sealed class EditPipeline(ModelFolder model)
     /// <summary>
     /// The sampler's view of the whole clip: at every step each window's guided prediction, weighted by the window
     /// plan so the weights sum to one at every frame (MultiDiffusion-style; FrameWindows). The sampler thus steps the
-    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam.
+    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam. One call is one sampler
+    /// step's network work (`vidiff bench --edit-step` times it).
     /// </summary>
-    internal Denoiser Windowed(FrameWindows plan, Tensor structure, Tensor content, Tensor unconditional, double guidance, double temporalGuidance,
+    public static Denoiser Windowed(SpatioTemporalUnet unet, FrameWindows plan, Tensor structure, Tensor content, Tensor unconditional, double guidance, double temporalGuidance,
         GuidanceForm form, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
     {
         using var scope = NewDisposeScope();
@@ -152,9 +156,9 @@ public sealed class EditPipeline(ModelFolder model)
             cancel.ThrowIfCancellationRequested();
             using var inner = NewDisposeScope();
             var s = structure.narrow(2, window.Start, window.Length);
-            VideoDenoiser unet = (z, time, c, perFrame) => Model.Unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame);
-            var guided = Guidance.Combine(unet, content, unconditional, guidance, temporalGuidance, form)(zt.narrow(2, window.Start, window.Length), t);
-            var weights = tensor(window.Weights).view(1, 1, -1, 1, 1);
+            VideoDenoiser network = (z, time, c, perFrame) => unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame);
+            var guided = Guidance.Combine(network, content, unconditional, guidance, temporalGuidance, form)(zt.narrow(2, window.Start, window.Length), t);
+            var weights = tensor(window.Weights, device: zt.device).view(1, 1, -1, 1, 1);
             prediction.narrow(2, window.Start, window.Length).add_(guided * weights);
             onWindow(++done, plan.Windows.Count);
         }
@@ -174,7 +178,7 @@ public sealed class EditPipeline(ModelFolder model)
         using var scope = NewDisposeScope();
         Tensor embedding;
         if (image is not null)
-            embedding = Model.Clip!.EncodeImage(image).to(float32);
+            embedding = Model.Clip!.EncodeImage(image.to(Model.Device)).to(float32);
         else if (prompt is not null)
         {
             var (ids, mask) = Tokenize(prompt);
@@ -199,7 +203,7 @@ public sealed class EditPipeline(ModelFolder model)
     /// </summary>
     public Tensor NullContent() => Model.Config.Content == ModelConfig.ContentKind.TextStates
         ? TextStates("")
-        : zeros(1, 1, Model.Config.Unet.ContentDim);
+        : zeros(1, 1, Model.Config.Unet.ContentDim, device: Model.Device);
 
     /// <summary>
     /// A prompt's CLIP text hidden states [1, T, D] after the final layer norm: the content of a text-state model. SD 1.x
@@ -228,7 +232,7 @@ public sealed class EditPipeline(ModelFolder model)
         int length = Model.Config.Clip.Text.MaxPositionEmbeddings;
         var ids = Model.Tokenizer.Encode(text, length).Select(id => (long)id).ToArray();
         int real = Math.Min(Model.Tokenizer.Tokenize(text).Count, length - 2) + 2;
-        return (tensor(ids).unsqueeze(0), tensor(Enumerable.Range(0, length).Select(i => i < real).ToArray()).unsqueeze(0));
+        return (tensor(ids, device: Model.Device).unsqueeze(0), tensor(Enumerable.Range(0, length).Select(i => i < real).ToArray(), device: Model.Device).unsqueeze(0));
     }
 
     /// <summary>
@@ -245,7 +249,7 @@ public sealed class EditPipeline(ModelFolder model)
             using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk);
+            var depth = Model.Depth.forward(chunk.to(Model.Device));
             min = Math.Min(min, depth.min().to(float32).item<float>());
             max = Math.Max(max, depth.max().to(float32).item<float>());
             frames += (int)chunk.shape[0];
@@ -258,12 +262,19 @@ public sealed class EditPipeline(ModelFolder model)
             using var _ = chunk;
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var depth = Model.Depth.forward(chunk).to(float32);
-            write((NormalizeDepth(depth, min, max) + 1) / 2);
+            var depth = Model.Depth.forward(chunk.to(Model.Device)).to(float32);
+            write(((NormalizeDepth(depth, min, max) + 1) / 2).cpu());
             written += (int)chunk.shape[0];
             progress?.Report(frames + written);
         }
         return written;
+    }
+
+    /// <summary>z_T's shape of N(0, I) from <paramref name="generator"/>, drawn on the CPU and moved to the model's device.</summary>
+    Tensor Noise(long[] shape, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        return randn(shape, generator: generator).to(Model.Device).MoveToOuterDisposeScope();
     }
 
     /// <summary>input | depth | structure at t_s | output, side by side: [n, 3, H, 4W] in [−1, 1].</summary>

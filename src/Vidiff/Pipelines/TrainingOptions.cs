@@ -1,6 +1,9 @@
+using static TorchSharp.torch;
+
 namespace Vidiff.Pipelines;
 
-/// <summary>Settings every training stage shares. <see cref="Minutes"/> bounds this run's wall time; a later run resumes.</summary>
+/// <summary>Settings every training stage shares. <see cref="Minutes"/> bounds this run's wall time; a later run resumes.
+/// <see cref="Device"/> (the CPU if null) holds the networks and each batch; the data set stays in CPU memory.</summary>
 public sealed record TrainingOptions(
     int Steps,
     int BatchSize = 16,
@@ -13,4 +16,5 @@ public sealed record TrainingOptions(
     int LogEvery = 10,
     bool Bf16 = false,
     double? Minutes = null,
-    long Seed = 0);
+    long Seed = 0,
+    Device? Device = null);

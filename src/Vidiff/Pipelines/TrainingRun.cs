@@ -51,14 +51,15 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
         this.progress = progress;
         this.cancel = cancel;
         Directory.CreateDirectory(dir);
-        master = create();
-        ema = create();
+        master = OnDevice(create());
+        ema = OnDevice(create());
         ema.eval();
         foreach (var p in ema.parameters()) p.requires_grad = false;
         if (options.Bf16)
         {
             working = create();
             working.to(ScalarType.BFloat16);
+            OnDevice(working);
         }
         optimizer = optim.AdamW(Trainable(master), options.LearningRate, weight_decay: options.WeightDecay);
 
@@ -82,6 +83,13 @@ public sealed class TrainingRun<TModel> : IDisposable where TModel : nn.Module
         if (working is not null) CopyWeights(master, working);
         master.train();
         working?.train();
+    }
+
+    /// <summary>Moves a network to the training device before the optimizer holds its parameters.</summary>
+    TModel OnDevice(TModel network)
+    {
+        if (options.Device is { } device && device.type != DeviceType.CPU) network.to(device);
+        return network;
     }
 
     /// <summary>A generator and a System.Random for this step, the same on every run of this (seed, step).</summary>

@@ -66,7 +66,8 @@ public sealed class DiffusionPrior : IPrior
         var hidden = guided ? cat([nullHidden.to(device).expand(b, -1, -1), textHidden], 0) : textHidden;
         var masks = guided ? cat([nullMask.to(device).expand(b, -1), mask], 0) : mask;
 
-        var x = randn([b, c.EmbeddingDim], generator: generator, device: device);
+        // Noise is drawn on the CPU, whose generator gives the same numbers everywhere, and moved.
+        var x = randn([b, c.EmbeddingDim], generator: generator).to(device);
         var ts = Timesteps(c.TrainTimesteps, c.SamplingSteps);
         for (int i = 0; i < ts.Length; i++)
         {
@@ -94,7 +95,7 @@ public sealed class DiffusionPrior : IPrior
         var mean = Math.Sqrt(aPrev) * beta / (1 - aT) * x0 + Math.Sqrt(alpha) * (1 - aPrev) / (1 - aT) * x;
         if (t == 0) return mean;
         double variance = Math.Max((1 - aPrev) / (1 - aT) * beta, 1e-20);
-        return mean + Math.Sqrt(variance) * randn(x.shape, generator: generator, device: x.device);
+        return mean + Math.Sqrt(variance) * randn(x.shape, generator: generator).to(x.device);
     }
 
     /// <summary>
@@ -106,10 +107,10 @@ public sealed class DiffusionPrior : IPrior
         long b = imageEmbed.shape[0];
         var device = imageEmbed.device;
         var x0 = Model.Normalize(imageEmbed);
-        var t = randint(0, Model.Config.TrainTimesteps, [b], generator: generator, device: device);
+        var t = randint(0, Model.Config.TrainTimesteps, [b], generator: generator).to(device);
         var abar = tensor(alphasCumprod, device: device).index_select(0, t).unsqueeze(1);
-        var xt = abar.sqrt() * x0 + (1 - abar).sqrt() * randn(x0.shape, generator: generator, device: device);
-        var drop = rand([b], generator: generator, device: device).lt(dropFraction);
+        var xt = abar.sqrt() * x0 + (1 - abar).sqrt() * randn(x0.shape, generator: generator).to(device);
+        var drop = rand([b], generator: generator).to(device).lt(dropFraction);
         var embeds = where(drop.unsqueeze(1), nullEmbed.to(device).expand(b, -1), textEmbed);
         var hidden = where(drop.view(b, 1, 1), nullHidden.to(device).expand(b, -1, -1), textHidden);
         var mask = where(drop.unsqueeze(1), nullMask.to(device).expand(b, -1), textMask ?? ones(b, textHidden.shape[1], dtype: @bool, device: device));

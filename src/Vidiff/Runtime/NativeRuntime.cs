@@ -13,6 +13,9 @@ namespace Vidiff.Runtime;
 /// (Debian 12 stops at 3.4.30), a copy of the shim with those requirements marked weak is written to a cache
 /// and bound to TorchSharp's imports. Systems whose libstdc++ has every version are left untouched.
 /// Then checks libtorch's oneDNN convolutions and works around them where they are wrong (<see cref="OneDnnCheck"/>).
+/// Nothing here is the CPU package's own: TorchSharp's CUDA packages (`-p:TorchBackend=cuda`) carry the same shim, and
+/// libtorch's CUDA libraries, beside libtorch.so, are found by its runpath; that build cannot be restored here, so this
+/// is read from the packages' layout, not run (README, "GPUs").
 /// </summary>
 public static class NativeRuntime
 {

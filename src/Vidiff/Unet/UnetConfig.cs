@@ -44,6 +44,10 @@ public sealed record UnetConfig(
     /// <summary>Stable Diffusion 1.5's UNet with depth concatenated (4 + 1 input channels).</summary>
     public static UnetConfig Sd15 => new([320, 640, 1280, 1280], [true, true, true, false]);
 
+    /// <summary>Stable Diffusion 2's depth UNet (stable-diffusion-2-depth: depth concatenated, 4 + 1 input channels; heads of
+    /// 64; linear projections; OpenCLIP ViT-H's 1024-wide tokens), the shape of a full-size Gen-1 (`vidiff bench --edit-step`).</summary>
+    public static UnetConfig Sd2Depth => new([320, 640, 1280, 1280], [true, true, true, false], AttentionHeadDim: 64, ContentDim: 1024, LinearProjection: true);
+
     public int InChannels => LatentChannels + StructureChannels;
 
     public int TimeDim => 4 * BlockChannels[0];

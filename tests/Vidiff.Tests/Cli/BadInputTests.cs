@@ -1,4 +1,5 @@
 using Vidiff.Checkpoints;
+using Vidiff.Runtime;
 
 namespace Vidiff.Tests.Cli;
 
@@ -157,6 +158,49 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("autoencoder.safetensors does not match", line);
         Assert.Contains("missing keys", line);
     }
+
+    // Issue 18 §4: a device that is not there fails at once, naming the devices there are; nothing falls back to the CPU.
+
+    [Theory]
+    [InlineData("edit")]
+    [InlineData("depth")]
+    [InlineData("eval")]
+    [InlineData("bench")]
+    public void DeviceThatIsNotThere(string command)
+    {
+        string[] args = command switch
+        {
+            "edit" => Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4")),
+            "depth" => ["depth", fixture.Clip, "--model", fixture.Model, "-o", At("new.mp4")],
+            "eval" => [.. Eval(fixture.Model), "--out", At("eval.json")],
+            _ => ["bench", "--quick"],
+        };
+        var line = Refused([.. args, "--device", "cuda:7"]);
+        Assert.StartsWith("error: --device cuda:7: ", line);
+        Assert.Contains($"TorchSharp sees {string.Join(", ", DeviceChoice.Names())}", line);
+        Assert.False(Directory.Exists(At("heldout")), "refused before any rendering");
+    }
+
+    [Fact]
+    public void CudaWithoutAGpu()
+    {
+        if (DeviceChoice.CudaDevices() > 0) return; // a GPU machine has cuda; DeviceThatIsNotThere covers it
+        Assert.Equal("error: --device cuda: no CUDA device here; TorchSharp sees cpu (this build uses libtorch for the CPU; a CUDA build is " +
+            "`dotnet build -p:TorchBackend=cuda`, README).", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), "--device", "cuda")));
+    }
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:")]
+    [InlineData("cuda:-1")]
+    [InlineData("cuda:one")]
+    public void DeviceThatIsNoDevice(string device) =>
+        Assert.Equal($"error: --device expects cpu, cuda or cuda:N, got '{device}'.", Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), "--device", device)));
+
+    [Fact]
+    public void Fp16OnTheCpu() =>
+        Assert.Equal("error: --dtype fp16 runs on CUDA devices only; on the CPU give bf16 or fp32 (or auto).",
+            Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), "--dtype", "fp16")));
 
     // Issue 17 §4: vidiff eval measures models of the procedural world; anything else is refused by what it lacks.
 

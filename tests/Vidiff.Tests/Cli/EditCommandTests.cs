@@ -60,6 +60,23 @@ public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixt
     }
 
     [Fact]
+    public void DeviceCpuIsTheDefaultFrameForFrameAndIsRecorded()
+    {
+        string named = Path.Combine(dir, "named/"), unnamed = Path.Combine(dir, "default/");
+        foreach (var (output, device) in new[] { (named, new[] { "--device", "cpu" }), (unnamed, []) })
+        {
+            var (code, stdout, stderr) = Edit([fixture.Clip, "-p", "a red cube", "-o", output, "--max-frames", "4", "--dtype", "fp32", .. device]);
+            Assert.True(code == 0, stdout + stderr);
+        }
+        var frames = Directory.GetFiles(named).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(4, frames.Count);
+        Assert.All(frames, f => Assert.Equal(File.ReadAllBytes(Path.Combine(named, f!)), File.ReadAllBytes(Path.Combine(unnamed, f!))));
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.TrimEndingDirectorySeparator(unnamed) + ".json"));
+        Assert.Equal("cpu", settings.RootElement.GetProperty("device").GetString());
+        Assert.EndsWith("--device cpu --dtype fp32", settings.RootElement.GetProperty("command").GetString());
+    }
+
+    [Fact]
     public void Bf16RunsEveryNetworkInBfloat16AndSaysSo()
     {
         var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a red cube", "-o", Out("bf16.mp4"), "--max-frames", "6", "--bf16");

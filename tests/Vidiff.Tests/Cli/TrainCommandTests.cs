@@ -28,6 +28,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--max-ts", "8", "--max-ts 8 is not a structure level; expected 0..7")]
     [InlineData("--high-noise-share", "1.5", "--high-noise-share 1.5 is not a share; expected 0..1")]
     [InlineData("--mirrored-content-share", "-0.1", "--mirrored-content-share -0.1 is not a share; expected 0..1")]
+    [InlineData("--device", "cuda:7", "--device cuda:7: no ")]
     public void RefusesUnetSettingsOutOfRange(string option, string value, string message)
     {
         string data = Path.Combine(root, "data"), model = Path.Combine(root, "model");

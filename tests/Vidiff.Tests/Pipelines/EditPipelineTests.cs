@@ -98,7 +98,6 @@ public class EditPipelineTests
     public void WindowedPredictionOfAClipInOneWindowIsTheGuidedPrediction()
     {
         using var model = EditFixtures.TinyModel();
-        var pipeline = new EditPipeline(model);
         manual_seed(3);
         using var z = randn([1, 4, 6, 8, 8]);
         using var s = rand([1, 1, 6, 8, 8]) * 2 - 1;
@@ -108,7 +107,7 @@ public class EditPipelineTests
         using var _ = no_grad();
         VideoDenoiser unet = (zt, time, content, perFrame) => model.Unet.forward(zt, s.expand(zt.shape[0], -1, -1, -1, -1), time, content, perFrame);
         using var expected = Guidance.Combine(unet, c, u, 7.5, 1.5, GuidanceForm.Paper)(z, t);
-        using var windowed = pipeline.Windowed(FrameWindows.Plan(6, 8, 2), s, c, u, 7.5, 1.5, GuidanceForm.Paper, (_, _) => { }, default)(z, t);
+        using var windowed = EditPipeline.Windowed(model.Unet, FrameWindows.Plan(6, 8, 2), s, c, u, 7.5, 1.5, GuidanceForm.Paper, (_, _) => { }, default)(z, t);
         Assert.True(windowed.allclose(expected, rtol: 0, atol: 1e-6));
     }
 
@@ -116,7 +115,6 @@ public class EditPipelineTests
     public void WindowsCoverEveryFrameAndBlendOverlaps()
     {
         using var model = EditFixtures.TinyModel();
-        var pipeline = new EditPipeline(model);
         var plan = FrameWindows.Plan(20, 8, 2);
         Assert.True(plan.Windows.Count > 2);
         manual_seed(4);
@@ -127,7 +125,7 @@ public class EditPipelineTests
         using var t = tensor(new[] { 900L });
         using var _ = no_grad();
         int calls = 0;
-        using var windowed = pipeline.Windowed(plan, s, c, u, 1, 1, GuidanceForm.Paper, (_, _) => calls++, default)(z, t);
+        using var windowed = EditPipeline.Windowed(model.Unet, plan, s, c, u, 1, 1, GuidanceForm.Paper, (_, _) => calls++, default)(z, t);
         Assert.Equal(plan.Windows.Count, calls);
         // Each frame is the weighted mean of the predictions of the windows holding it.
         var expected = zeros_like(z);

@@ -45,5 +45,8 @@ public class NativeRuntimeTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"vidiff info --check exited {p.ExitCode}: {stdout}{stderr}");
         Assert.Contains("tensor check: ok", stdout);
+        // What --device takes: the CPU first, then every GPU TorchSharp sees (none with the CPU backend CI builds).
+        Assert.Contains($"devices: {string.Join(", ", DeviceChoice.Names())} (libtorch backend: {DeviceChoice.Backend})", stdout);
+        Assert.StartsWith("cpu", string.Join(", ", DeviceChoice.Names()));
     }
 }

@@ -38,7 +38,7 @@ public static class AutoencoderStage
         var (g, rng) = run.RandomForStep();
         var x = data.Pixels(data.RandomFrameOf(rng, data.RandomClips(rng, batch))).to(run.Dtype);
         var (mean, logVar) = run.Model.Encode(x);
-        var z = mean + (0.5 * logVar).exp() * randn(mean.shape, mean.dtype, generator: g);
+        var z = mean + (0.5 * logVar).exp() * randn(mean.shape, mean.dtype, generator: g).to(mean.device);
         var reconstruction = run.Model.Decode(z);
         var l1 = (reconstruction - x).abs().to(ScalarType.Float32).mean();
         var kl = 0.5 * (mean.square() + logVar.exp() - 1 - logVar).to(ScalarType.Float32).sum() / x.numel();

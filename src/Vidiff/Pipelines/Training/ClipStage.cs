@@ -44,15 +44,15 @@ public static class ClipStage
         return tokenizer;
     }
 
-    public static Tensor Ids(ClipTokenizer tokenizer, IEnumerable<string> texts, int length) =>
-        stack(texts.Select(t => tensor(tokenizer.Encode(t, length).Select(i => (long)i).ToArray())));
+    public static Tensor Ids(ClipTokenizer tokenizer, IEnumerable<string> texts, int length, Device device) =>
+        stack(texts.Select(t => tensor(tokenizer.Encode(t, length).Select(i => (long)i).ToArray(), device: device)));
 
     public static Tensor Loss(TrainingRun<ClipModel> run, TrainingData data, ClipTokenizer tokenizer, int batch)
     {
         var (_, rng) = run.RandomForStep();
         var clips = data.RandomClips(rng, batch);
         var frames = data.Pixels(data.RandomFrameOf(rng, clips));
-        var ids = Ids(tokenizer, clips.Select(c => data.RandomCaption(rng, c)), run.Model.Config.Text.MaxPositionEmbeddings);
+        var ids = Ids(tokenizer, clips.Select(c => data.RandomCaption(rng, c)), run.Model.Config.Text.MaxPositionEmbeddings, frames.device);
         return run.Model.ContrastiveLoss(run.Model.EncodeText(ids).to(ScalarType.Float32), run.Model.EncodeImage(frames).to(ScalarType.Float32));
     }
 
@@ -64,8 +64,8 @@ public static class ClipStage
         var clips = data.HeldOutClips.Take(64).ToArray();
         if (clips.Length == 0) return double.NaN;
         var images = ClipModel.Normalize(model.EncodeImage(data.Pixels([.. clips.Select(c => data.ClipStart[c] + data.FrameCount(c) / 2)])));
-        var texts = ClipModel.Normalize(model.EncodeText(Ids(tokenizer, clips.Select(c => data.Captions[c][0]), model.Config.Text.MaxPositionEmbeddings)));
+        var texts = ClipModel.Normalize(model.EncodeText(Ids(tokenizer, clips.Select(c => data.Captions[c][0]), model.Config.Text.MaxPositionEmbeddings, images.device)));
         var best = matmul(texts, images.t()).argmax(1);
-        return best.eq(arange(clips.Length)).to(ScalarType.Float32).mean().item<float>();
+        return best.eq(arange(clips.Length, device: best.device)).to(ScalarType.Float32).mean().item<float>();
     }
 }

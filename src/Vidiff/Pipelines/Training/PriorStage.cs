@@ -67,9 +67,10 @@ public static class PriorStage
         {
             int length = clip.Config.Text.MaxPositionEmbeddings;
             using var _ = no_grad();
-            var output = clip.EncodeTextFull(ClipStage.Ids(tokenizer, texts, length));
+            var device = clip.parameters().First().device;
+            var output = clip.EncodeTextFull(ClipStage.Ids(tokenizer, texts, length, device));
             var real = texts.Select(t => Math.Min(tokenizer.Tokenize(t).Count, length - 2) + 2).ToArray();
-            var mask = arange(length).unsqueeze(0).lt(tensor(real.Select(r => (long)r).ToArray()).unsqueeze(1));
+            var mask = arange(length, device: device).unsqueeze(0).lt(tensor(real.Select(r => (long)r).ToArray(), device: device).unsqueeze(1));
             return (output.TextEmbeds, output.LastHiddenState, mask);
         }
     }

@@ -1,5 +1,6 @@
 using Vidiff.Checkpoints;
 using Vidiff.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vidiff.Pipelines.Training;
@@ -58,6 +59,7 @@ public sealed record StageContext(
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path} is missing: run vidiff train --stage {stage} first", path);
         ModuleWeights.Load(module, path);
+        if (Options.Device is { } device && device.type != DeviceType.CPU) module.to(device);
         module.eval();
         foreach (var p in module.parameters()) p.requires_grad = false;
         return module;

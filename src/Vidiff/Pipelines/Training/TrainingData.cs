@@ -128,12 +128,16 @@ public sealed class TrainingData : IDisposable
 
     public int FrameCount(int clip) => (int)(ClipStart[clip + 1] - ClipStart[clip]);
 
-    /// <summary>Frames at the given indices as float [n, 3, H, W] in [−1, 1].</summary>
-    public Tensor Pixels(long[] frames) => Frames.index_select(0, tensor(frames)).to(ScalarType.Float32) / 127.5f - 1;
+    /// <summary>Where <see cref="Pixels"/> and <see cref="DepthOf"/> place a batch: the training device. The data set
+    /// itself stays in CPU memory; a batch crosses to the device as it is read.</summary>
+    public Device Device { get; set; } = CPU;
 
-    /// <summary>Depth at the given indices as float [n, 1, H, W] metres.</summary>
+    /// <summary>Frames at the given indices as float [n, 3, H, W] in [−1, 1], on <see cref="Device"/>.</summary>
+    public Tensor Pixels(long[] frames) => Frames.index_select(0, tensor(frames)).to(ScalarType.Float32, Device) / 127.5f - 1;
+
+    /// <summary>Depth at the given indices as float [n, 1, H, W] metres, on <see cref="Device"/>.</summary>
     public Tensor DepthOf(long[] frames) => (Depth ?? throw new InvalidOperationException("This data set has no true depth (a folder of videos); the depth stage trains on a synthetic set."))
-        .index_select(0, tensor(frames)).to(ScalarType.Float32);
+        .index_select(0, tensor(frames)).to(ScalarType.Float32, Device);
 
     /// <summary>n distinct clips (with replacement when there are fewer), from the training or held-out clips.</summary>
     public int[] RandomClips(Random rng, int n, bool heldOut = false)

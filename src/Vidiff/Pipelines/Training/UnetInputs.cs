@@ -77,11 +77,12 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
                 var remaining = done == 0 ? TimeSpan.Zero : clock.Elapsed / done * (frames - done);
                 ctx.Progress?.Report(new TrainingProgress($"{UnetStage.Name}: caching the frozen networks' outputs, frame", done, frames, double.NaN, 0, remaining));
                 using var scope = NewDisposeScope();
+                // The cache lives in CPU memory beside the data set: the frozen networks run on the device, their outputs come back.
                 var x = ctx.Data.Pixels(chunk);
-                latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16).MoveToOuterDisposeScope());
-                disparity.Add(depth.forward(x).MoveToOuterDisposeScope());
-                embeds.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x))).MoveToOuterDisposeScope());
-                mirrored.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x.flip(3)))).MoveToOuterDisposeScope());
+                latents.Add((autoencoder.Encode(x).mean * config.Autoencoder.ScalingFactor).to(ScalarType.Float16, CPU).MoveToOuterDisposeScope());
+                disparity.Add(depth.forward(x).cpu().MoveToOuterDisposeScope());
+                embeds.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x)).cpu()).MoveToOuterDisposeScope());
+                mirrored.Add((clip is null ? empty([x.shape[0], 0]) : ClipModel.Normalize(clip.EncodeImage(x.flip(3))).cpu()).MoveToOuterDisposeScope());
             }
         }
         var inputs = new UnetInputs(cat(latents, 0), cat(disparity, 0), cat(embeds, 0), cat(mirrored, 0), nullContent);

@@ -155,7 +155,9 @@ public static class UnetStage
         }
         var eps = randn(z0.shape, generator: g);
         var zt = schedule.AddNoise(z0, eps, t);
-        var output = model.forward(zt.to(dtype), structure.to(dtype), t, content.to(dtype)).to(ScalarType.Float32);
-        return DiffusionLoss.Compute(schedule, parameterization, output, z0, eps, t, settings.MinSnrGamma);
+        // The batch is drawn in CPU memory, where the cached inputs are, and crosses to the network's device here.
+        var device = model.parameters().First().device;
+        var output = model.forward(zt.to(dtype, device), structure.to(dtype, device), t.to(device), content.to(dtype, device)).to(ScalarType.Float32);
+        return DiffusionLoss.Compute(schedule, parameterization, output, z0.to(device), eps.to(device), t.to(device), settings.MinSnrGamma);
     }
 }

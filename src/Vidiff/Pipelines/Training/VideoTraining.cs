@@ -1,6 +1,7 @@
 using Vidiff.Checkpoints;
 using Vidiff.Media;
 using Vidiff.Runtime;
+using static TorchSharp.torch;
 
 namespace Vidiff.Pipelines.Training;
 
@@ -40,6 +41,7 @@ public static class VideoTraining
         if (!Directory.Exists(target)) Create(init, target, folder => clips.Save(Path.Combine(folder, cache)));
         else if (!clips.Cached) clips.Save(Path.Combine(target, cache));
 
+        clips.Data.Device = options.Device ?? CPU;
         var ctx = new StageContext(clips.Data, target, options, progress, cancel);
         var result = UnetStage.Run(ctx, settings with { Init = Path.Combine(init, ModelFolder.UnetFile), MinFrames = length, MaxFrames = length });
         if (result.Step > 0) ctx.WriteConfig(ctx.ReadConfig() with { TemporalLayersTrained = true });
