@@ -49,12 +49,13 @@ public sealed class EditPipeline(ModelFolder model)
             ? Content(options.NegativePrompt, options.NegativeImage, options.Seed)
             : NullContent();
 
-        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone.
+        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone; a share of it common to every frame if asked.
         var latentChannels = Model.Config.Autoencoder.LatentChannels;
         using var generator = new Generator((ulong)options.Seed);
-        using var noise = randn([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator: generator);
+        using var noise = SharedNoise.Sample([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], options.SharedNoise, generator);
 
-        // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step.
+        // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step; with
+        // cross-frame attention each window's frames also attend to its anchor frames.
         var plan = FrameWindows.Plan(frameCount, Model.Config.WindowFrames, Model.Config.WindowOverlap);
         var schedule = Model.Config.Schedule.Create();
         Sampler sampler = options.Sampler switch
@@ -64,7 +65,7 @@ public sealed class EditPipeline(ModelFolder model)
         };
         int steps = options.Steps!.Value, stepsDone = 0;
         var denoiseClock = Stopwatch.StartNew();
-        var denoiser = Windowed(plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, (window, windows) =>
+        var denoiser = Windowed(plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, options.CrossFrame!.Value, (window, windows) =>
         {
             double done = stepsDone + (double)window / windows;
             var remaining = TimeSpan.FromSeconds(denoiseClock.Elapsed.TotalSeconds / done * (steps - done));
@@ -139,24 +140,26 @@ public sealed class EditPipeline(ModelFolder model)
     /// <summary>
     /// The sampler's view of the whole clip: at every step each window's guided prediction, weighted by the window
     /// plan so the weights sum to one at every frame (MultiDiffusion-style; FrameWindows). The sampler thus steps the
-    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam.
+    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam. Cross-frame attention
+    /// anchors every pass of a window, video and per frame, conditional and not, to the same frames of the window.
     /// </summary>
     internal Denoiser Windowed(FrameWindows plan, Tensor structure, Tensor content, Tensor unconditional, double guidance, double temporalGuidance,
-        GuidanceForm form, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
+        GuidanceForm form, CrossFrameAttention crossFrame, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
     {
         using var scope = NewDisposeScope();
         var prediction = zeros_like(zt);
-        int done = 0;
-        foreach (var window in plan.Windows)
+        for (int w = 0; w < plan.Windows.Count; w++)
         {
             cancel.ThrowIfCancellationRequested();
             using var inner = NewDisposeScope();
+            var window = plan.Windows[w];
             var s = structure.narrow(2, window.Start, window.Length);
-            VideoDenoiser unet = (z, time, c, perFrame) => Model.Unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame);
+            var anchors = crossFrame == CrossFrameAttention.Anchor ? plan.Anchors(w) : null;
+            VideoDenoiser unet = (z, time, c, perFrame) => Model.Unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame, anchors);
             var guided = Guidance.Combine(unet, content, unconditional, guidance, temporalGuidance, form)(zt.narrow(2, window.Start, window.Length), t);
             var weights = tensor(window.Weights).view(1, 1, -1, 1, 1);
             prediction.narrow(2, window.Start, window.Length).add_(guided * weights);
-            onWindow(++done, plan.Windows.Count);
+            onWindow(w + 1, plan.Windows.Count);
         }
         return prediction.MoveToOuterDisposeScope();
     };
