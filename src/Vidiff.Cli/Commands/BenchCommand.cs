@@ -129,7 +129,7 @@ static class BenchCommand
         var u = zeros(1, 1, config.ContentDim, device: device);
         var times = new List<double>();
         var windowClock = Stopwatch.StartNew();
-        var step = EditPipeline.Windowed(unet, plan, s, c, u, guidance: 7.5, temporalGuidance: 1.5, GuidanceForm.Paper, (done, count) =>
+        var step = EditPipeline.Windowed(unet, plan, s, c, u, guidance: 7.5, temporalGuidance: 1.5, GuidanceForm.Paper, CrossFrameAttention.Off, (done, count) =>
         {
             DeviceChoice.Synchronize(device);
             times.Add(windowClock.Elapsed.TotalSeconds);

@@ -35,6 +35,12 @@ static class EditCommand
         {
             Description = "How ω and ω_t combine (paper §5): paper, m_π(∅) + ω_t (m(∅) − m_π(∅)) + ω (m(c) − m(∅)), 3 passes a step; both, both terms temporally guided, 4 passes. Default: the model's.",
         };
+        var crossFrame = new Option<CrossFrameAttention?>("--cross-frame")
+        {
+            Description = "off, or anchor: every frame's spatial self-attention also reads its window's first frame (and the previous window's last), " +
+                "consistency without trained temporal layers (Text2Video-Zero). Default: anchor if the model's temporal layers are untrained (vidiff.json temporal_layers_trained), else off.",
+        };
+        var sharedNoise = CommandOptions.Number<double>("--shared-noise", "Share λ of the starting noise common to all frames, in [0, 1]: 0 independent (default), 1 one noise image for every frame.");
         var steps = CommandOptions.Number<int>("--steps", "Sampling steps. Default: the model's (paper §1: 50 full size, 20 mini).");
         var sampler = new Option<ModelConfig.SamplerKind?>("--sampler") { Description = "ddim or dpmpp (DPM-Solver++(2M)). Default: the model's." };
         var seed = CommandOptions.Number<long>("--seed", "Seed of the noise (and of the prior); default 0.");
@@ -53,7 +59,7 @@ static class EditCommand
 
         var command = new Command("edit", "Edit a video: keep its structure (depth), take new content from a prompt or an image.")
         {
-            input, prompt, image, output, model, ts, guidance, temporal, form, steps, sampler, seed, negative, negativeImage,
+            input, prompt, image, output, model, ts, guidance, temporal, form, crossFrame, sharedNoise, steps, sampler, seed, negative, negativeImage,
         };
         frames.AddTo(command);
         command.Add(adapter);
@@ -66,7 +72,8 @@ static class EditCommand
             parse.GetValue(input)!, parse.GetValue(prompt), parse.GetValue(image), parse.GetValue(output), parse.GetValue(model),
             new EditOptions(
                 StructureLevel: parse.GetValue(ts), Guidance: parse.GetValue(guidance), TemporalGuidance: parse.GetValue(temporal),
-                GuidanceForm: parse.GetValue(form), Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0),
+                GuidanceForm: parse.GetValue(form), Steps: parse.GetValue(steps), Sampler: parse.GetValue(sampler), Seed: parse.GetValue(seed) ?? 0,
+                CrossFrame: parse.GetValue(crossFrame), SharedNoise: parse.GetValue(sharedNoise) ?? 0),
             parse.GetValue(negative), parse.GetValue(negativeImage), frames.Read(parse), parse.GetValue(preview), parse.GetValue(overwrite), CommandOptions.ReadPrecision(parse, precision),
             parse.GetValue(device)!, [.. (parse.GetValue(adapter) ?? []).Select(AdapterChoice.Parse)]))));
         return command;
@@ -97,6 +104,8 @@ static class EditCommand
         foreach (var a in run.Adapters)
             summary.AddRow("adapter", CommandErrors.Escape($"{a.Path} × {a.Scale}, {a.Updates} weights" + (a.TextEncoderTensors > 0 ? $" ({a.TextEncoderTensors} text-encoder tensors not applied: Vidiff adapts the UNet)" : "")));
         summary.AddRow("t_s, ω, ω_t", $"{options.StructureLevel}, {options.Guidance}, {options.TemporalGuidance} ({options.GuidanceForm.ToString()!.ToLowerInvariant()} guidance)");
+        summary.AddRow("frames together", $"cross-frame {options.CrossFrame.ToString()!.ToLowerInvariant()}, shared noise {options.SharedNoise}" +
+            (config.TemporalLayersTrained ? "" : " (temporal layers untrained)"));
         summary.AddRow("sampler", $"{options.Sampler.ToString()!.ToLowerInvariant()}, {options.Steps} steps, seed {options.Seed}");
         summary.AddRow("windows", $"{FrameWindows.Plan(video.FrameCount, config.WindowFrames, config.WindowOverlap).Windows.Count} of {config.WindowFrames} frames, overlap {config.WindowOverlap}");
         summary.AddRow("device, threads, dtype", $"{run.Device}, {run.Threads}, {EditRun.LongName(run.Dtype.Dtype)} ({CommandErrors.Escape(run.Dtype.Reason)})" +

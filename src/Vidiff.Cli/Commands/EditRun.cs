@@ -204,6 +204,9 @@ sealed class EditRun : IDisposable
             ["guidance"] = o.Guidance,
             ["temporal_guidance"] = o.TemporalGuidance,
             ["guidance_form"] = o.GuidanceForm.ToString()!.ToLowerInvariant(),
+            ["cross_frame"] = o.CrossFrame.ToString()!.ToLowerInvariant(),
+            ["shared_noise"] = o.SharedNoise,
+            ["temporal_layers_trained"] = config.TemporalLayersTrained,
             ["steps"] = o.Steps,
             ["sampler"] = o.Sampler.ToString()!.ToLowerInvariant(),
             ["seed"] = o.Seed,
@@ -256,6 +259,7 @@ sealed class EditRun : IDisposable
         args.AddRange(["-o", output, "--model", modelPath,
             "--ts", Invariant(o.StructureLevel), "--guidance", Invariant(o.Guidance), "--temporal-guidance", Invariant(o.TemporalGuidance),
             "--guidance-form", o.GuidanceForm.ToString()!.ToLowerInvariant(),
+            "--cross-frame", o.CrossFrame.ToString()!.ToLowerInvariant(), "--shared-noise", Invariant(o.SharedNoise),
             "--steps", Invariant(o.Steps), "--sampler", o.Sampler.ToString()!.ToLowerInvariant(), "--seed", Invariant(o.Seed),
             "--size", $"{video.Width}x{video.Height}", "--fit", r.Frames.Fit.ToString().ToLowerInvariant()]);
         args.AddRange(r.Frames.Arguments());

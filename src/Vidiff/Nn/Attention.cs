@@ -28,11 +28,15 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? context) => forward(x, context, null);
 
     /// <param name="mask">Additive [N, T, S] mask (the prior's causal and padding mask); null attends everywhere.</param>
-    public Tensor forward(Tensor x, Tensor? context, Tensor? mask)
+    /// <param name="crossFrame">Anchor frames whose keys and values every frame also reads (x is [B·F, T, D]); null for none.</param>
+    public Tensor forward(Tensor x, Tensor? context, Tensor? mask, CrossFrame? crossFrame = null)
     {
         using var scope = NewDisposeScope();
         var c = context ?? x;
-        return (to_out[0].call(MultiHead(to_q.call(x), to_k.call(c), to_v.call(c), heads, mask))).MoveToOuterDisposeScope();
+        Tensor k = to_k.call(c), v = to_v.call(c);
+        // Projecting is per token, so the anchors' keys are gathered after it, once, not projected again for every frame.
+        if (crossFrame is not null) (k, v) = (crossFrame.WithAnchors(k), crossFrame.WithAnchors(v));
+        return (to_out[0].call(MultiHead(to_q.call(x), k, v, heads, mask))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Splits [N, T, H·d] projections into heads, attends with scaled dot products and merges the heads.</summary>

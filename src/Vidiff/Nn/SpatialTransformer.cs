@@ -31,7 +31,10 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
 
     /// <param name="x">[N, C, H, W] features.</param>
     /// <param name="context">[N, S, contextDim] content tokens.</param>
-    public override Tensor forward(Tensor x, Tensor context)
+    public override Tensor forward(Tensor x, Tensor context) => forward(x, context, null);
+
+    /// <param name="crossFrame">Anchor frames whose keys and values the self-attention of every frame also reads.</param>
+    public Tensor forward(Tensor x, Tensor context, CrossFrame? crossFrame)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
@@ -39,7 +42,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
         if (!linearProjection) t = proj_in.call(t);
         t = t.permute(0, 2, 3, 1).reshape(n, h * w, -1);
         if (linearProjection) t = proj_in.call(t);
-        foreach (var block in transformer_blocks) t = block.forward(t, context);
+        foreach (var block in transformer_blocks) t = block.forward(t, context, null, crossFrame);
         if (linearProjection) t = proj_out.call(t);
         t = t.reshape(n, h, w, -1).permute(0, 3, 1, 2);
         if (!linearProjection) t = proj_out.call(t);

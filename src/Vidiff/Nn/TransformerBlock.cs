@@ -37,10 +37,11 @@ public sealed class TransformerBlock : Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? context) => forward(x, context, null);
 
     /// <param name="selfAttentionMask">Additive [N, T, T] mask for the self-attention.</param>
-    public Tensor forward(Tensor x, Tensor? context, Tensor? selfAttentionMask)
+    /// <param name="crossFrame">Anchor frames whose keys and values the self-attention of every frame also reads.</param>
+    public Tensor forward(Tensor x, Tensor? context, Tensor? selfAttentionMask, CrossFrame? crossFrame = null)
     {
         using var scope = NewDisposeScope();
-        x = attn1.forward(norm1.forward(x), null, selfAttentionMask) + x;
+        x = attn1.forward(norm1.forward(x), null, selfAttentionMask, crossFrame) + x;
         if (attn2 is not null) x = attn2.forward(norm2!.forward(x), context) + x;
         return (ff.forward(norm3.forward(x)) + x).MoveToOuterDisposeScope();
     }

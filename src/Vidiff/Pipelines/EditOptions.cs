@@ -13,6 +13,8 @@ namespace Vidiff.Pipelines;
 /// <param name="Guidance">ω, content guidance (paper §5).</param>
 /// <param name="TemporalGuidance">ω_t, temporal guidance (paper §5).</param>
 /// <param name="GuidanceForm">How ω and ω_t combine (paper §5).</param>
+/// <param name="CrossFrame">Cross-frame attention; default anchor for a model whose temporal layers are untrained.</param>
+/// <param name="SharedNoise">λ, the share of the starting noise common to every frame (<see cref="Diffusion.SharedNoise"/>).</param>
 public sealed record EditOptions(
     string? Prompt = null,
     Tensor? Image = null,
@@ -24,7 +26,9 @@ public sealed record EditOptions(
     GuidanceForm? GuidanceForm = null,
     int? Steps = null,
     ModelConfig.SamplerKind? Sampler = null,
-    long Seed = 0)
+    long Seed = 0,
+    CrossFrameAttention? CrossFrame = null,
+    double SharedNoise = 0)
 {
     /// <summary>ω: past 30 the content difference swamps the prediction and frames saturate (image UIs stop there too);
     /// below 0 it would push away from the content, which --negative does properly.</summary>
@@ -46,6 +50,8 @@ public sealed record EditOptions(
             GuidanceForm = GuidanceForm ?? d.GuidanceForm,
             Steps = Steps ?? d.Steps,
             Sampler = Sampler ?? d.Sampler,
+            // Untrained temporal layers are the identity: without anchors the frames would not know of each other.
+            CrossFrame = CrossFrame ?? (config.TemporalLayersTrained || !config.Unet.HasSpatialSelfAttention ? CrossFrameAttention.Off : CrossFrameAttention.Anchor),
         };
         resolved.Check(config);
         return resolved;
@@ -61,15 +67,19 @@ public sealed record EditOptions(
             throw new ArgumentException($"--ts {StructureLevel} is outside [0, {config.StructureLevels}] (T_s of model {config.Name}).");
         if (Steps is < 1 || Steps > config.Schedule.Steps)
             throw new ArgumentException($"--steps {Steps} is outside [1, {config.Schedule.Steps}].");
+        if (CrossFrame == CrossFrameAttention.Anchor && !config.Unet.HasSpatialSelfAttention)
+            throw new ArgumentException($"--cross-frame anchor needs spatial self-attention, and the UNet of model {config.Name} has none (transformer_depth 0); use --cross-frame off.");
         CheckScales();
     }
 
-    /// <summary>The guidance scales against their ranges: what can be checked before a model is loaded.</summary>
+    /// <summary>The guidance scales and the noise share against their ranges: what can be checked before a model is loaded.</summary>
     public void CheckScales()
     {
         if (Guidance is double g && !(g >= 0 && g <= MaxGuidance))
             throw new ArgumentException($"--guidance {g} is outside [0, {MaxGuidance}] (ω: 1 is the plain conditional model, 0 ignores the content).");
         if (TemporalGuidance is double tg && !(tg >= 0 && tg <= MaxTemporalGuidance))
             throw new ArgumentException($"--temporal-guidance {tg} is outside [0, {MaxTemporalGuidance}] (ω_t: 1 is the video model, 0 the per-frame model's unconditional prediction).");
+        if (!(SharedNoise >= 0 && SharedNoise <= 1))
+            throw new ArgumentException($"--shared-noise {SharedNoise} is outside [0, 1] (the share of the starting noise common to all frames: 0 none, 1 one noise image for every frame).");
     }
 }

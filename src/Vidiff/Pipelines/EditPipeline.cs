@@ -51,13 +51,15 @@ public sealed class EditPipeline(ModelFolder model)
             ? Content(options.NegativePrompt, options.NegativeImage, options.Seed)
             : NullContent();
 
-        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone: drawn on the CPU, whose generator gives the same
-        // numbers everywhere, so a seed gives the same video on any device.
+        // Noise z_T ~ N(0, I) for the whole clip, from the seed alone, a share of it common to every frame if asked: drawn
+        // on the CPU, whose generator gives the same numbers everywhere, so a seed gives the same video on any device.
         var latentChannels = Model.Config.Autoencoder.LatentChannels;
         using var generator = new Generator((ulong)options.Seed);
-        using var noise = Noise([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], generator);
+        using var cpuNoise = SharedNoise.Sample([1, latentChannels, frameCount, structure.shape[3], structure.shape[4]], options.SharedNoise, generator);
+        using var noise = cpuNoise.to(Model.Device);
 
-        // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step.
+        // Reverse process (paper §1) with both guidances (paper §5), the clip's windows averaged at every step; with
+        // cross-frame attention each window's frames also attend to its anchor frames.
         var plan = FrameWindows.Plan(frameCount, Model.Config.WindowFrames, Model.Config.WindowOverlap);
         var schedule = Model.Config.Schedule.Create();
         Sampler sampler = options.Sampler switch
@@ -67,7 +69,7 @@ public sealed class EditPipeline(ModelFolder model)
         };
         int steps = options.Steps!.Value, stepsDone = 0;
         var denoiseClock = Stopwatch.StartNew();
-        var denoiser = Windowed(Model.Unet, plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, (window, windows) =>
+        var denoiser = Windowed(Model.Unet, plan, structure, content, unconditional, options.Guidance!.Value, options.TemporalGuidance!.Value, options.GuidanceForm!.Value, options.CrossFrame!.Value, (window, windows) =>
         {
             double done = stepsDone + (double)window / windows;
             var remaining = TimeSpan.FromSeconds(denoiseClock.Elapsed.TotalSeconds / done * (steps - done));
@@ -142,25 +144,27 @@ public sealed class EditPipeline(ModelFolder model)
     /// <summary>
     /// The sampler's view of the whole clip: at every step each window's guided prediction, weighted by the window
     /// plan so the weights sum to one at every frame (MultiDiffusion-style; FrameWindows). The sampler thus steps the
-    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam. One call is one sampler
-    /// step's network work (`vidiff bench --edit-step` times it).
+    /// whole clip at once and neighbouring windows agree on their overlap, so there is no seam. Cross-frame attention
+    /// anchors every pass of a window, video and per frame, conditional and not, to the same frames of the window. One
+    /// call is one sampler step's network work (`vidiff bench --edit-step` times it).
     /// </summary>
     public static Denoiser Windowed(SpatioTemporalUnet unet, FrameWindows plan, Tensor structure, Tensor content, Tensor unconditional, double guidance, double temporalGuidance,
-        GuidanceForm form, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
+        GuidanceForm form, CrossFrameAttention crossFrame, Action<int, int> onWindow, CancellationToken cancel) => (zt, t) =>
     {
         using var scope = NewDisposeScope();
         var prediction = zeros_like(zt);
-        int done = 0;
-        foreach (var window in plan.Windows)
+        for (int w = 0; w < plan.Windows.Count; w++)
         {
             cancel.ThrowIfCancellationRequested();
             using var inner = NewDisposeScope();
+            var window = plan.Windows[w];
             var s = structure.narrow(2, window.Start, window.Length);
-            VideoDenoiser network = (z, time, c, perFrame) => unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame);
+            var anchors = crossFrame == CrossFrameAttention.Anchor ? plan.Anchors(w) : null;
+            VideoDenoiser network = (z, time, c, perFrame) => unet.forward(z, s.expand(z.shape[0], -1, -1, -1, -1), time, c, perFrame, anchors);
             var guided = Guidance.Combine(network, content, unconditional, guidance, temporalGuidance, form)(zt.narrow(2, window.Start, window.Length), t);
             var weights = tensor(window.Weights, device: zt.device).view(1, 1, -1, 1, 1);
             prediction.narrow(2, window.Start, window.Length).add_(guided * weights);
-            onWindow(++done, plan.Windows.Count);
+            onWindow(w + 1, plan.Windows.Count);
         }
         return prediction.MoveToOuterDisposeScope();
     };
@@ -268,13 +272,6 @@ public sealed class EditPipeline(ModelFolder model)
             progress?.Report(frames + written);
         }
         return written;
-    }
-
-    /// <summary>z_T's shape of N(0, I) from <paramref name="generator"/>, drawn on the CPU and moved to the model's device.</summary>
-    Tensor Noise(long[] shape, Generator generator)
-    {
-        using var scope = NewDisposeScope();
-        return randn(shape, generator: generator).to(Model.Device).MoveToOuterDisposeScope();
     }
 
     /// <summary>input | depth | structure at t_s | output, side by side: [n, 3, H, 4W] in [−1, 1].</summary>

@@ -28,6 +28,18 @@ public sealed record FrameWindows(int Frames, IReadOnlyList<FrameWindows.Window>
         return new(frames, windows);
     }
 
+    /// <summary>
+    /// The anchor frames of cross-frame attention in window <paramref name="w"/>, as indices within it: its first frame,
+    /// and after the first window also the previous window's last frame, which the overlap puts in this window. The
+    /// previous window rendered that frame anchored to its own first, so the look is handed on along the clip. Windows
+    /// without overlap share no frame and anchor to their first alone.
+    /// </summary>
+    public int[] Anchors(int w)
+    {
+        int previousLast = w == 0 ? -1 : Windows[w - 1].Start + Windows[w - 1].Length - 1 - Windows[w].Start;
+        return previousLast > 0 ? [0, previousLast] : [0];
+    }
+
     // Weight falls linearly towards a window's edge where a neighbour overlaps it; edges of the clip keep full weight.
     static double Ramp(int frame, int start, int window, int[] starts)
     {

@@ -28,15 +28,16 @@ public sealed class DownBlock : Module
         RegisterComponents();
     }
 
+    /// <param name="crossFrame">Anchor frames of the spatial self-attention, or null.</param>
     /// <param name="skips">Receives every resnet's and the downsampler's output, for the up blocks.</param>
-    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames, List<Tensor> skips)
+    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames, CrossFrame? crossFrame, List<Tensor> skips)
     {
         for (int i = 0; i < resnets.Count; i++)
         {
             x = resnets[i].forward(x, temb, frames);
             if (attentions is not null)
             {
-                x = attentions[i].forward(x, content);
+                x = attentions[i].forward(x, content, crossFrame);
                 if (frames > 1) x = temp_attentions![i].forward(x, frames);
             }
             skips.Add(x);

@@ -23,10 +23,11 @@ public sealed class MidBlock : Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames)
+    /// <param name="crossFrame">Anchor frames of the spatial self-attention, or null.</param>
+    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames, CrossFrame? crossFrame)
     {
         x = resnets[0].forward(x, temb, frames);
-        x = attentions[0].forward(x, content);
+        x = attentions[0].forward(x, content, crossFrame);
         if (frames > 1) x = temp_attentions[0].forward(x, frames);
         return resnets[1].forward(x, temb, frames);
     }

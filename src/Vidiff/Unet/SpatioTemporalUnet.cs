@@ -58,11 +58,13 @@ public sealed class SpatioTemporalUnet : Module
     /// <param name="timesteps">[B] diffusion steps t (float or integer).</param>
     /// <param name="content">[B, N, ContentDim] content tokens; the caller passes zeros as the null content (§5).</param>
     /// <param name="perFrame">Skip the temporal layers: each frame through the image model, m_π of temporal guidance (§5).</param>
+    /// <param name="anchors">Cross-frame attention (<see cref="CrossFrame"/>): frames in [0, F) whose keys and values the
+    /// spatial self-attention of every frame of the same video also reads; null for none.</param>
     /// <returns>[B, out, F, h, w] in the latents' dtype.</returns>
-    public Tensor forward(Tensor latents, Tensor? structure, Tensor timesteps, Tensor content, bool perFrame = false)
+    public Tensor forward(Tensor latents, Tensor? structure, Tensor timesteps, Tensor content, bool perFrame = false, int[]? anchors = null)
     {
         using var scope = NewDisposeScope();
-        Validate(latents, structure, timesteps, content);
+        Validate(latents, structure, timesteps, content, anchors);
         long b = latents.shape[0], f = latents.shape[2], h = latents.shape[3], w = latents.shape[4];
         var dtype = conv_in.Weight.dtype;
 
@@ -77,16 +79,17 @@ public sealed class SpatioTemporalUnet : Module
         ctx = ctx.repeat_interleave(f, 0);
         // One frame is an image; per-frame mode runs the image model on each frame (the temporal layers are skipped).
         int frames = perFrame ? 1 : (int)f;
+        var crossFrame = anchors is null ? null : new CrossFrame((int)f, anchors);
 
         x = conv_in.call(x);
         var skips = new List<Tensor> { x };
         for (int i = 0; i < down_blocks.Count; i++)
         {
             if (structure_convs is not null) x = x + structure_convs[i].call(AtSizeOf(x, frameStructure!));
-            x = down_blocks[i].forward(x, temb, ctx, frames, skips);
+            x = down_blocks[i].forward(x, temb, ctx, frames, crossFrame, skips);
         }
-        x = mid_block.forward(x, temb, ctx, frames);
-        foreach (var block in up_blocks) x = block.forward(x, temb, ctx, frames, skips);
+        x = mid_block.forward(x, temb, ctx, frames, crossFrame);
+        foreach (var block in up_blocks) x = block.forward(x, temb, ctx, frames, crossFrame, skips);
         x = conv_out.call(functional.silu(conv_norm_out.call(x)));
 
         return x.reshape(b, f, Config.OutChannels, h, w).transpose(1, 2).to(latents.dtype).MoveToOuterDisposeScope();
@@ -103,7 +106,7 @@ public sealed class SpatioTemporalUnet : Module
         ? structure
         : functional.interpolate(structure, [x.shape[2], x.shape[3]], mode: InterpolationMode.Area);
 
-    void Validate(Tensor latents, Tensor? structure, Tensor timesteps, Tensor content)
+    void Validate(Tensor latents, Tensor? structure, Tensor timesteps, Tensor content, int[]? anchors)
     {
         if (latents.dim() != 5 || latents.shape[1] != Config.LatentChannels)
             throw new ArgumentException($"latents have shape [{string.Join(", ", latents.shape)}]; expected [B, {Config.LatentChannels}, F, h, w]", nameof(latents));
@@ -120,6 +123,8 @@ public sealed class SpatioTemporalUnet : Module
             throw new ArgumentException($"content has shape {Shape(content)}; expected [{b}, N, {Config.ContentDim}]", nameof(content));
         if (latents.shape[2] > Config.MaxFrames)
             throw new ArgumentException($"latents have {latents.shape[2]} frames; the UNet has frame positions for at most {Config.MaxFrames}", nameof(latents));
+        if (anchors is not null && (anchors.Length == 0 || anchors.Any(a => a < 0 || a >= latents.shape[2])))
+            throw new ArgumentException($"anchor frames [{string.Join(", ", anchors)}]; expected at least one, each in [0, {latents.shape[2]})", nameof(anchors));
     }
 
     static string Shape(Tensor? t) => t is null ? "null" : $"[{string.Join(", ", t.shape)}]";

@@ -50,6 +50,10 @@ public sealed record UnetConfig(
 
     public int InChannels => LatentChannels + StructureChannels;
 
+    /// <summary>Whether any frame's pixels attend to each other, which cross-frame attention extends: the middle block
+    /// always has a spatial transformer, so only transformers without blocks leave none.</summary>
+    public bool HasSpatialSelfAttention => TransformerDepth > 0;
+
     public int TimeDim => 4 * BlockChannels[0];
 
     public int HeadsFor(int channels) => AttentionHeadDim is int d ? channels / d : AttentionHeads;

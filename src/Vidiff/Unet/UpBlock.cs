@@ -31,8 +31,9 @@ public sealed class UpBlock : Module
         RegisterComponents();
     }
 
+    /// <param name="crossFrame">Anchor frames of the spatial self-attention, or null.</param>
     /// <param name="skips">The down path's outputs; this block takes its own from the end.</param>
-    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames, List<Tensor> skips)
+    public Tensor forward(Tensor x, Tensor temb, Tensor content, int frames, CrossFrame? crossFrame, List<Tensor> skips)
     {
         for (int i = 0; i < resnets.Count; i++)
         {
@@ -41,7 +42,7 @@ public sealed class UpBlock : Module
             x = resnets[i].forward(cat([x, skip], 1), temb, frames);
             if (attentions is not null)
             {
-                x = attentions[i].forward(x, content);
+                x = attentions[i].forward(x, content, crossFrame);
                 if (frames > 1) x = temp_attentions![i].forward(x, frames);
             }
         }

@@ -1,5 +1,6 @@
 using Vidiff.Checkpoints;
 using Vidiff.Runtime;
+using Vidiff.Tests.Pipelines;
 
 namespace Vidiff.Tests.Cli;
 
@@ -246,6 +247,19 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains($"{index} holds version 1 of the procedural world", Refused(Eval(model)));
     }
 
+    // Issue 18: cross-frame attention extends the spatial self-attention; a UNet without any is refused by name.
+
+    [Fact]
+    public void CrossFrameOnAUnetWithoutSpatialSelfAttention()
+    {
+        var model = At("flat-model");
+        var config = ModelConfig.Tiny(EditFixtures.Tokenizer().VocabSize, EditFixtures.Tokenizer().EndId) with { TemporalLayersTrained = false };
+        config = config with { Unet = config.Unet with { Transformers = [false, false], TransformerDepth = 0 } };
+        using (var flat = ModelFolder.Create(config, EditFixtures.Tokenizer(), seed: 0)) flat.Save(model);
+        Assert.Equal("error: --cross-frame anchor needs spatial self-attention, and the UNet of model tiny has none (transformer_depth 0); use --cross-frame off.",
+            Refused(["edit", fixture.Clip, "-p", "x", "-o", At("new.mp4"), "--model", model, "--steps", "1", "--cross-frame", "anchor"]));
+    }
+
     string CopyModel()
     {
         var copy = At("model");
@@ -287,6 +301,7 @@ public sealed class BadInputTests(CliFixture fixture) : IClassFixture<CliFixture
     [InlineData("--guidance", "1e308", "--guidance 1E+308 is outside [0, 30]")]
     [InlineData("--guidance", "-2", "--guidance -2 is outside [0, 30]")]
     [InlineData("--temporal-guidance", "-1e300", "--temporal-guidance -1E+300 is outside [0, 10]")]
+    [InlineData("--shared-noise", "1.5", "--shared-noise 1.5 is outside [0, 1]")]
     public void ValuesBeyondTheirRangeAreRefusedBeforeAnyWork(string option, string value, string expected) =>
         Assert.Contains(expected, Refused(Edit(fixture.Clip, "-p", "x", "-o", At("new.mp4"), option, value)));
 

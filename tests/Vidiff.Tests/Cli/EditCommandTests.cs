@@ -34,7 +34,24 @@ public sealed class EditCommandTests(CliFixture fixture) : IClassFixture<CliFixt
         Assert.Equal(24, s.GetProperty("frames").GetInt32());
         Assert.Equal(7.5, s.GetProperty("guidance").GetDouble());
         Assert.Equal("paper", s.GetProperty("guidance_form").GetString());
+        Assert.Equal("off", s.GetProperty("cross_frame").GetString()); // the fixture's temporal layers count as trained
+        Assert.Equal(0, s.GetProperty("shared_noise").GetDouble());
         Assert.Contains("--seed 3", s.GetProperty("command").GetString());
+    }
+
+    [Fact]
+    public void CrossFrameAndSharedNoiseAreKnobsRecordedInTheSettings()
+    {
+        var (code, stdout, stderr) = Edit(fixture.Clip, "-p", "a cube", "-o", Out("anchored.mp4"), "--max-frames", "4", "--dtype", "fp32",
+            "--cross-frame", "anchor", "--shared-noise", "0.25");
+        Assert.True(code == 0, stdout + stderr);
+        using var settings = JsonDocument.Parse(File.ReadAllText(Out("anchored.mp4") + ".json"));
+        var s = settings.RootElement;
+        Assert.Equal("anchor", s.GetProperty("cross_frame").GetString());
+        Assert.Equal(0.25, s.GetProperty("shared_noise").GetDouble());
+        Assert.True(s.GetProperty("temporal_layers_trained").GetBoolean());
+        Assert.Contains("--cross-frame anchor --shared-noise 0.25", s.GetProperty("command").GetString());
+        Assert.Contains("'sometimes' for option '--cross-frame'", CliFixture.VidiffOutput("edit", fixture.Clip, "-p", "a cube", "--cross-frame", "sometimes").Output, StringComparison.Ordinal);
     }
 
     [Fact]

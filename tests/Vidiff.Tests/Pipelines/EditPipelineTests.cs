@@ -107,7 +107,7 @@ public class EditPipelineTests
         using var _ = no_grad();
         VideoDenoiser unet = (zt, time, content, perFrame) => model.Unet.forward(zt, s.expand(zt.shape[0], -1, -1, -1, -1), time, content, perFrame);
         using var expected = Guidance.Combine(unet, c, u, 7.5, 1.5, GuidanceForm.Paper)(z, t);
-        using var windowed = EditPipeline.Windowed(model.Unet, FrameWindows.Plan(6, 8, 2), s, c, u, 7.5, 1.5, GuidanceForm.Paper, (_, _) => { }, default)(z, t);
+        using var windowed = EditPipeline.Windowed(model.Unet, FrameWindows.Plan(6, 8, 2), s, c, u, 7.5, 1.5, GuidanceForm.Paper, CrossFrameAttention.Off, (_, _) => { }, default)(z, t);
         Assert.True(windowed.allclose(expected, rtol: 0, atol: 1e-6));
     }
 
@@ -125,7 +125,7 @@ public class EditPipelineTests
         using var t = tensor(new[] { 900L });
         using var _ = no_grad();
         int calls = 0;
-        using var windowed = EditPipeline.Windowed(model.Unet, plan, s, c, u, 1, 1, GuidanceForm.Paper, (_, _) => calls++, default)(z, t);
+        using var windowed = EditPipeline.Windowed(model.Unet, plan, s, c, u, 1, 1, GuidanceForm.Paper, CrossFrameAttention.Off, (_, _) => calls++, default)(z, t);
         Assert.Equal(plan.Windows.Count, calls);
         // Each frame is the weighted mean of the predictions of the windows holding it.
         var expected = zeros_like(z);

@@ -31,6 +31,23 @@ public class FrameWindowsTests
     }
 
     [Fact]
+    public void AnchorsAreTheFirstFrameAndThePreviousWindowsLast()
+    {
+        var plan = FrameWindows.Plan(40, 16, 4); // windows at 0, 12, 24
+        Assert.Equal([0, 12, 24], plan.Windows.Select(w => w.Start));
+        Assert.Equal([0], plan.Anchors(0));
+        Assert.Equal([0, 3], plan.Anchors(1)); // frame 15, the first window's last
+        Assert.Equal([0, 3], plan.Anchors(2)); // frame 27
+        // Windows that share no frame anchor to their own first alone; so does a window sharing just its first.
+        var apart = FrameWindows.Plan(32, 16, 0);
+        Assert.Equal([0, 16], apart.Windows.Select(w => w.Start));
+        Assert.Equal([0], apart.Anchors(1));
+        var touching = FrameWindows.Plan(31, 16, 1);
+        Assert.Equal([0, 15], touching.Windows.Select(w => w.Start));
+        Assert.Equal([0], touching.Anchors(1));
+    }
+
+    [Fact]
     public void NeighboursOverlapByAtLeastTheRequestedFrames()
     {
         var plan = FrameWindows.Plan(100, 16, 4);
