@@ -30,6 +30,8 @@ public static class UnetStage
         using var run = ctx.Run(Name, () => Start(config.Unet, settings));
         double last = StageContext.Loop(run, () => Loss(run.Model, run.Dtype, run.RandomForStep(), ctx.Data, inputs, schedule, config.Parameterization, settings, ctx.Options.BatchSize));
         ctx.Export(run.Ema, ModelFolder.UnetFile);
+        // Trained temporal layers: edits no longer default to cross-frame attention.
+        if (run.Step > 0 && !config.TemporalLayersTrained) ctx.WriteConfig(ctx.ReadConfig() with { TemporalLayersTrained = true });
         // A signal asks for a prompt stop: the figures take minutes on 2 cores, and a second signal would lose the checkpoint.
         string? figures = null;
         if (!ctx.Cancel.IsCancellationRequested)

@@ -43,9 +43,7 @@ public static class VideoTraining
 
         clips.Data.Device = options.Device ?? CPU;
         var ctx = new StageContext(clips.Data, target, options, progress, cancel);
-        var result = UnetStage.Run(ctx, settings with { Init = Path.Combine(init, ModelFolder.UnetFile), MinFrames = length, MaxFrames = length });
-        if (result.Step > 0) ctx.WriteConfig(ctx.ReadConfig() with { TemporalLayersTrained = true });
-        return result;
+        return UnetStage.Run(ctx, settings with { Init = Path.Combine(init, ModelFolder.UnetFile), MinFrames = length, MaxFrames = length });
     }
 
     /// <summary>The model folder without its run state, and what <paramref name="fill"/> adds (the run's first state, so the
