@@ -1,9 +1,11 @@
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace Vidiff.Pipelines;
 
 /// <summary>Settings every training stage shares. <see cref="Minutes"/> bounds this run's wall time; a later run resumes.
-/// <see cref="Device"/> (the CPU if null) holds the networks and each batch; the data set stays in CPU memory.</summary>
+/// <see cref="Device"/> (the CPU if null) holds the networks and each batch; the data set stays in CPU memory. It is not
+/// part of a checkpoint's state: a run may continue on another device.</summary>
 public sealed record TrainingOptions(
     int Steps,
     int BatchSize = 16,
@@ -17,4 +19,4 @@ public sealed record TrainingOptions(
     bool Bf16 = false,
     double? Minutes = null,
     long Seed = 0,
-    Device? Device = null);
+    [property: JsonIgnore] Device? Device = null);

@@ -89,7 +89,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(error, figures["guidance: standard error of the gain"].GetProperty("value").GetDouble(), 9);
         Assert.Equal(pairs.Average() > 2 * error, figures["guidance: prompt consistency gain, ω = 7.5 over 1"].GetProperty("pass").GetBoolean());
         Assert.Equal(2, json.RootElement.GetProperty("seed").GetInt32());
-        Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --guidance-clips 3 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3"
+        Assert.Equal($"vidiff eval --model {Path.GetFullPath(model)} --clips 2 --guidance-clips 3 --frames 8 --seed 2 --train-seed 1 --data {Path.GetFullPath(Path.Combine(dir, "heldout"))} --steps 1 --ts 0,3 --device cpu"
             + $" --dtype {(json.RootElement.GetProperty("dtype").GetString() == "bfloat16" ? "bf16" : "fp32")}", // --dtype auto, as this CPU settled it
             json.RootElement.GetProperty("command").GetString());
 
