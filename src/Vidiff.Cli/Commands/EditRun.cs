@@ -89,7 +89,9 @@ sealed class EditRun : IDisposable
         try
         {
             EditPipeline.CheckContent(model.Config.Name, model.Config.Content, image: r.Image is not null || r.NegativeImage is not null);
-            var applied = adapters.Select(a => Apply(a, model, modelPath)).ToList();
+            // The model's identity (hashes of its files) once, only when an adapter may name the model it was made for.
+            string? identity = adapters.Count > 0 ? ModelFolder.Identity(modelPath) : null;
+            var applied = adapters.Select(a => Apply(a, model, identity)).ToList();
             var (width, height) = r.Frames.Size ?? (model.Config.Width, model.Config.Height);
             int stride = model.Config.Autoencoder.Stride;
             if (width % stride != 0 || height % stride != 0)
@@ -165,9 +167,9 @@ sealed class EditRun : IDisposable
     }
 
     /// <summary>Adds an adapter's update to the model's UNet (nothing at scale 0), checked against the model first.</summary>
-    static AppliedAdapter Apply(AdapterChoice choice, ModelFolder model, string modelPath)
+    static AppliedAdapter Apply(AdapterChoice choice, ModelFolder model, string? identity)
     {
-        using var adapter = LoraAdapter.Read(choice.Path, model.Unet, model.Config.Name, ModelFolder.Identity(modelPath));
+        using var adapter = LoraAdapter.Read(choice.Path, model.Unet, model.Config.Name, identity);
         adapter.Apply(model.Unet, choice.Scale);
         return new AppliedAdapter(choice.Path, choice.Scale, Sha256(choice.Path), adapter.Updates.Count, adapter.TextEncoderTensors);
     }

@@ -24,15 +24,12 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Metadata keys of the adapters Vidiff writes: the identity and name of the model it was made for.</summary>
     public const string BaseModelKey = "vidiff.base_model", BaseModelNameKey = "vidiff.base_model_name";
 
-    public string Path { get; }
     public IReadOnlyList<Update> Updates { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Tensors for the text encoder (public SD LoRAs often carry some): not applied, Vidiff adapts the UNet.</summary>
     public int TextEncoderTensors { get; }
 
-    LoraAdapter(string path, List<Update> updates, IReadOnlyDictionary<string, string> metadata, int textEncoderTensors) =>
-        (Path, Updates, Metadata, TextEncoderTensors) = (path, updates, metadata, textEncoderTensors);
+    LoraAdapter(List<Update> updates, int textEncoderTensors) => (Updates, TextEncoderTensors) = (updates, textEncoderTensors);
 
     /// <summary>
     /// Reads an adapter file for <paramref name="unet"/>, checking every tensor against it: a file that is not safetensors,
@@ -77,17 +74,21 @@ public sealed class LoraAdapter : IDisposable
                 long rank = d.Length > 0 ? d[0] : 0, columns = w.numel() / w.shape[0];
                 if (rank == 0 || u.Length < 2 || u[0] != w.shape[0] || u.Aggregate(1L, (x, y) => x * y) != w.shape[0] * rank || d.Aggregate(1L, (x, y) => x * y) != rank * columns)
                     throw new InvalidDataException($"Adapter {path}: {target} is [{string.Join(", ", w.shape)}] in model {modelName}; the adapter's update [{string.Join(", ", u)}] · [{string.Join(", ", d)}] does not fit it: an adapter for another model?");
-                double a = alpha is not null ? file.Read(alpha, ScalarType.Float32).item<float>() : config.Alpha(target) ?? rank;
+                double a = config.Alpha(target) ?? rank;
+                if (alpha is not null)
+                {
+                    using var stored = file.Read(alpha, ScalarType.Float32); // kohya's α per module wins
+                    a = stored.item<float>();
+                }
                 updates.Add(new Update(target, file.Read(down, ScalarType.Float32), file.Read(up, ScalarType.Float32), a / (config.RankStabilised ? Math.Sqrt(rank) : rank)));
             }
         }
         catch
         {
-            foreach (var u in updates) u.Down.Dispose();
-            foreach (var u in updates) u.Up.Dispose();
+            new LoraAdapter(updates, textEncoder).Dispose();
             throw;
         }
-        return new LoraAdapter(path, updates, file.Metadata, textEncoder);
+        return new LoraAdapter(updates, textEncoder);
     }
 
     /// <summary>

@@ -209,16 +209,20 @@ public sealed class EditPipeline(ModelFolder model)
         ? TextStates("")
         : zeros(1, 1, Model.Config.Unet.ContentDim, device: Model.Device);
 
+    Tensor TextStates(string prompt) => TextStates(Model.Text, Model.Tokenizer, Model.Config.Clip.Text.MaxPositionEmbeddings, prompt);
+
     /// <summary>
-    /// A prompt's CLIP text hidden states [1, T, D] after the final layer norm: the content of a text-state model. SD 1.x
-    /// reads the last layer; SD 2.x the penultimate, which its diffusers text_encoder/ holds as its last (one layer cut).
+    /// A prompt's CLIP text hidden states [1, <paramref name="length"/>, D] after the final layer norm: the content of a
+    /// text-state model. SD 1.x reads the last layer; SD 2.x the penultimate, which its diffusers text_encoder/ holds as
+    /// its last (one layer cut). Also the UNet stage's null content, from the text tower alone.
     /// </summary>
-    Tensor TextStates(string prompt)
+    public static Tensor TextStates(ClipTextModel text, ClipTokenizer tokenizer, int length, string prompt)
     {
         using var noGrad = no_grad(); // content is an input, also where a caller trains (the UNet stage on a text-state model)
         using var scope = NewDisposeScope();
-        var (ids, _) = Tokenize(prompt);
-        return Model.Text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();
+        var device = text.parameters().First().device;
+        using var ids = tensor(tokenizer.Encode(prompt, length).Select(id => (long)id).ToArray(), device: device).unsqueeze(0);
+        return text.forward(ids).LastHiddenState.to(float32).MoveToOuterDisposeScope();
     }
 
     IPrior BuildPrior()

@@ -97,14 +97,14 @@ public static class FolderImport
         if (Directory.Exists(Sub("prior"))) parts.Add(PriorPart(Sub("prior")));
         if (Directory.Exists(Sub("depth_estimator"))) parts.Add(DepthPart(Sub("depth_estimator")));
         if (Directory.Exists(Sub("unet")) && Directory.Exists(Sub("text_encoder")) && !Directory.Exists(Sub("prior")) && !Directory.Exists(Sub("image_encoder")))
-        {
             parts.Add(TextEncoderPart(Sub("text_encoder"), Sub("tokenizer")));
-            return [.. Run(into, parts), .. Tokenizer(Sub("tokenizer"), into)];
+        else
+        {
+            var towers = new[] { "text_encoder", "image_encoder" }.Where(t => Directory.Exists(Sub(t))).ToList();
+            if (towers.Count == 2 && towers.Select(t => TransformersConfig.ClipParts(Path.Combine(Sub(t), "config.json")).ProjectionDim).Distinct().Count() > 1)
+                throw new InvalidDataException($"{folder}: text_encoder/ and image_encoder/ have different projection_dim; both CLIP towers must share one embedding space");
+            parts.AddRange(towers.Select(t => ClipPart(Sub(t), into)));
         }
-        var towers = new[] { "text_encoder", "image_encoder" }.Where(t => Directory.Exists(Sub(t))).ToList();
-        if (towers.Count == 2 && towers.Select(t => TransformersConfig.ClipParts(Path.Combine(Sub(t), "config.json")).ProjectionDim).Distinct().Count() > 1)
-            throw new InvalidDataException($"{folder}: text_encoder/ and image_encoder/ have different projection_dim; both CLIP towers must share one embedding space");
-        parts.AddRange(towers.Select(t => ClipPart(Sub(t), into)));
         if (parts.Count == 0) throw new DirectoryNotFoundException($"{folder} has none of unet/, vae/, prior/, text_encoder/, image_encoder/: not a diffusers pipeline folder");
         return [.. Run(into, parts), .. Tokenizer(Sub("tokenizer"), into)];
     }

@@ -58,8 +58,11 @@ public sealed class UnetInputs(Tensor latents, Tensor disparity, Tensor imageEmb
         Tensor? nullContent = null;
         if (text)
         {
-            using var folder = ModelFolder.Load(ctx.ModelDir);
-            nullContent = new EditPipeline(folder).NullContent();
+            // The text tower alone: the other networks of the folder are loaded below, or trained.
+            using var tower = ctx.Load(new ClipTextModel(config.Clip.Text, projectionDim: null), ModelFolder.ClipFile, ClipStage.Name);
+            var tokenizer = ClipTokenizer.Load(Path.Combine(ctx.ModelDir, ModelFolder.TokenizerFolder));
+            using var scope = NewDisposeScope();
+            nullContent = EditPipeline.TextStates(tower, tokenizer, config.Clip.Text.MaxPositionEmbeddings, "").cpu().MoveToOuterDisposeScope();
         }
         using var autoencoder = ctx.Load(new AutoencoderKL(config.Autoencoder), ModelFolder.AutoencoderFile, AutoencoderStage.Name);
         using var depth = ctx.Load(new DptDepthEstimator(config.Depth), ModelFolder.DepthFile, DepthStage.Name);
